@@ -1,0 +1,374 @@
+"""Generator and discriminator networks.
+
+Three families, all following the article's recipe (strided convolutions and no
+pooling, no hidden dense layer in the discriminator, LeakyReLU in the
+discriminator, transposed-convolution upsampling and a tanh output in the
+generator, a sigmoid output in the discriminator):
+
+* ``"seed"``: the article's exact networks for 128x128x3 images (generator
+  7,671,555 parameters, discriminator 5,985).
+* ``"default"``: the same recipe sized for any image from 8x8 up, any channel
+  count, non-powers of two included.
+* ``"dense"``: small fully-connected networks for plain tabular rows.
+
+Every builder takes ``dtype``, a Keras dtype policy name such as ``"float32"``
+or ``"mixed_bfloat16"``, set per layer; the output layers always compute in
+float32.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+__all__ = [
+    "build_generator",
+    "build_discriminator",
+    "build_seed_generator",
+    "build_seed_discriminator",
+    "build_dense_generator",
+    "build_dense_discriminator",
+    "build_gan",
+    "MIN_IMAGE_SIZE",
+]
+
+MIN_IMAGE_SIZE = 8
+LEAK = 0.2
+DISCRIMINATOR_DROPOUT = 0.4
+
+
+def build_seed_discriminator(image_shape=(128, 128, 3), dtype="float32"):
+    """The article's discriminator: four 3x3 convolutions, three of them strided.
+
+    Parameters
+    ----------
+    image_shape : tuple of int, default=(128, 128, 3)
+        The article uses 128x128x3.
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+        Maps images in ``[-1, 1]`` to the probability that they are real.
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_seed_discriminator
+    >>> build_seed_discriminator().count_params()
+    5985
+    """
+    inputs = keras.Input(shape=image_shape)
+    x = layers.Conv2D(16, 3, padding="same", dtype=dtype)(inputs)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    for filters in (8, 16, 8):
+        x = layers.Conv2D(filters, 3, strides=2, padding="same", dtype=dtype)(x)
+        x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
+    x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="seed_discriminator")
+
+
+def build_seed_generator(latent_dim=100, channels=3, dropout=0.0, dtype="float32"):
+    """The article's generator: a 16x16x256 seed upsampled three times to 128x128.
+
+    Parameters
+    ----------
+    latent_dim : int, default=100
+        Size of the noise vector.
+    channels : int, default=3
+        Channels of the output image.
+    dropout : float, default=0.0
+        Dropout after each upsampling block (the article's tip 7 suggests 0.5;
+        its printed network has none). Dropout has no parameters.
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+        Maps noise vectors to 128x128 images in ``[-1, 1]``.
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_seed_generator
+    >>> build_seed_generator().count_params()
+    7671555
+    """
+    inputs = keras.Input(shape=(latent_dim,))
+    x = layers.Dense(16 * 16 * 256, dtype=dtype)(inputs)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Reshape((16, 16, 256), dtype=dtype)(x)
+    for _ in range(3):
+        x = layers.Conv2DTranspose(128, 4, strides=2, padding="same", dtype=dtype)(x)
+        x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+        if dropout:
+            x = layers.Dropout(dropout, dtype=dtype)(x)
+    outputs = layers.Conv2D(
+        channels, 3, padding="same", activation="tanh", dtype="float32"
+    )(x)
+    return keras.Model(inputs, outputs, name="seed_generator")
+
+
+def _n_resamplings(height, width):
+    """How many stride-2 steps take an image to a 4x4 to 7x7 grid."""
+    smallest = min(height, width)
+    if smallest < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"Images of {height}x{width} are too small for the convolutional "
+            f"networks: both sides must be at least {MIN_IMAGE_SIZE} pixels. "
+            "Use architecture='dense' for smaller images."
+        )
+    return int(math.floor(math.log2(smallest / 4)))
+
+
+def build_generator(
+    image_shape,
+    latent_dim=100,
+    filters=32,
+    batch_norm=True,
+    dropout=0.0,
+    dtype="float32",
+):
+    """A DC-GAN generator for images of any size from 8x8.
+
+    A dense layer makes a small grid (4 to 7 cells a side), stride-2 transposed
+    convolutions double it until it covers the image, halving the filters each
+    time, and a 3x3 convolution with tanh makes the channels. When the image
+    size is not the grid size times a power of two, the surplus border is
+    cropped.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width, channels)``.
+    latent_dim : int, default=100
+        Size of the noise vector.
+    filters : int, default=32
+        Filters of the last upsampling block; earlier blocks double it, up to
+        eight times.
+    batch_norm : bool, default=True
+        Batch normalisation after the dense layer and each upsampling block
+        (never at the output, tip 3).
+    dropout : float, default=0.0
+        Dropout after each upsampling block (tip 7).
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_generator
+    >>> build_generator((28, 28, 1)).output_shape
+    (None, 28, 28, 1)
+    """
+    height, width, channels = image_shape
+    steps = _n_resamplings(height, width)
+    grid_h, grid_w = math.ceil(height / 2**steps), math.ceil(width / 2**steps)
+    block_filters = [
+        min(filters * 2 ** (steps - 1 - i), 8 * filters) for i in range(steps)
+    ]
+
+    inputs = keras.Input(shape=(latent_dim,))
+    x = layers.Dense(grid_h * grid_w * 2 * block_filters[0], dtype=dtype)(inputs)
+    if batch_norm:
+        x = layers.BatchNormalization(dtype=dtype)(x)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Reshape((grid_h, grid_w, 2 * block_filters[0]), dtype=dtype)(x)
+    for n_filters in block_filters:
+        x = layers.Conv2DTranspose(
+            n_filters, 4, strides=2, padding="same", dtype=dtype
+        )(x)
+        if batch_norm:
+            x = layers.BatchNormalization(dtype=dtype)(x)
+        x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+        if dropout:
+            x = layers.Dropout(dropout, dtype=dtype)(x)
+    x = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype="float32")(
+        x
+    )
+    extra_h, extra_w = grid_h * 2**steps - height, grid_w * 2**steps - width
+    if extra_h or extra_w:
+        crop = (
+            (extra_h // 2, extra_h - extra_h // 2),
+            (extra_w // 2, extra_w - extra_w // 2),
+        )
+        x = layers.Cropping2D(crop, dtype="float32")(x)
+    return keras.Model(inputs, x, name="generator")
+
+
+def build_discriminator(image_shape, filters=16, batch_norm=True, dtype="float32"):
+    """A DC-GAN discriminator for images of any size from 8x8.
+
+    A 3x3 convolution at full resolution, then stride-2 3x3 convolutions that
+    halve the image down to a 4x4 to 7x7 grid, doubling the filters each time
+    (up to eight times); the last grid is flattened straight into the sigmoid
+    output (tip 2).
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width, channels)``.
+    filters : int, default=16
+        Filters of the first convolution.
+    batch_norm : bool, default=True
+        Batch normalisation after each strided convolution (not at the input,
+        tip 3).
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_discriminator
+    >>> build_discriminator((300, 300, 1)).output_shape
+    (None, 1)
+    """
+    height, width, _ = image_shape
+    steps = _n_resamplings(height, width)
+
+    inputs = keras.Input(shape=image_shape)
+    x = layers.Conv2D(filters, 3, padding="same", dtype=dtype)(inputs)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    for i in range(steps):
+        n_filters = min(filters * 2 ** (i + 1), 8 * filters)
+        x = layers.Conv2D(n_filters, 3, strides=2, padding="same", dtype=dtype)(x)
+        if batch_norm:
+            x = layers.BatchNormalization(dtype=dtype)(x)
+        x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype)(x)
+    x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="discriminator")
+
+
+def build_dense_generator(
+    n_features, latent_dim=100, units=64, batch_norm=True, dropout=0.0, dtype="float32"
+):
+    """A fully-connected generator for plain rows of ``n_features`` values.
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_dense_generator
+    >>> build_dense_generator(20).output_shape
+    (None, 20)
+    """
+    inputs = keras.Input(shape=(latent_dim,))
+    x = inputs
+    for n_units in (units, 2 * units):
+        x = layers.Dense(n_units, dtype=dtype)(x)
+        if batch_norm:
+            x = layers.BatchNormalization(dtype=dtype)(x)
+        x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+        if dropout:
+            x = layers.Dropout(dropout, dtype=dtype)(x)
+    outputs = layers.Dense(n_features, activation="tanh", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="dense_generator")
+
+
+def build_dense_discriminator(n_features, units=64, dtype="float32"):
+    """A fully-connected discriminator for plain rows of ``n_features`` values.
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_dense_discriminator
+    >>> build_dense_discriminator(20).output_shape
+    (None, 1)
+    """
+    inputs = keras.Input(shape=(n_features,))
+    x = layers.Dense(2 * units, dtype=dtype)(inputs)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Dense(units, dtype=dtype)(x)
+    x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
+    x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
+    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name="dense_discriminator")
+
+
+def build_gan(
+    architecture,
+    sample_shape,
+    latent_dim=100,
+    generator_filters=32,
+    discriminator_filters=16,
+    batch_norm=None,
+    generator_dropout=0.0,
+    dtype="float32",
+):
+    """Build a ``(generator, discriminator)`` pair.
+
+    Parameters
+    ----------
+    architecture : {"default", "seed", "dense"}
+        Network family; see the module docstring.
+    sample_shape : tuple of int
+        ``(height, width, channels)`` for images, ``(n_features,)`` for rows.
+    latent_dim : int, default=100
+        Size of the noise vector.
+    generator_filters, discriminator_filters : int
+        Width of the ``"default"`` networks (``"dense"``: units of the
+        generator's first layer and the discriminator's second).
+    batch_norm : bool or None, default=None
+        None: the family's own choice (on for ``"default"`` and ``"dense"``, off
+        for ``"seed"``, whose printed networks have none).
+    generator_dropout : float, default=0.0
+        Dropout in the generator.
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    generator, discriminator : keras.Model
+
+    Examples
+    --------
+    >>> from gansampler.architectures import build_gan
+    >>> g, d = build_gan("default", (8, 8, 1))
+    >>> g.output_shape, d.output_shape
+    ((None, 8, 8, 1), (None, 1))
+    """
+    if architecture == "dense":
+        n_features = math.prod(sample_shape)
+        bn = True if batch_norm is None else batch_norm
+        return (
+            build_dense_generator(
+                n_features, latent_dim, generator_filters, bn, generator_dropout, dtype
+            ),
+            build_dense_discriminator(n_features, discriminator_filters, dtype),
+        )
+    if len(sample_shape) != 3:
+        raise ValueError(
+            f"architecture={architecture!r} needs images; got samples of shape "
+            f"{tuple(sample_shape)}. Pass image_shape for flattened images, or use "
+            "architecture='dense' for tabular data."
+        )
+    if architecture == "seed":
+        if tuple(sample_shape[:2]) != (128, 128):
+            raise ValueError(
+                "architecture='seed' is the article's network for 128x128 images; "
+                f"got {sample_shape[0]}x{sample_shape[1]}. Use "
+                "architecture='default' for other sizes."
+            )
+        if batch_norm:
+            raise ValueError(
+                "architecture='seed' reproduces the article's printed networks, "
+                "which have no batch normalisation; use architecture='default'."
+            )
+        return (
+            build_seed_generator(latent_dim, sample_shape[2], generator_dropout, dtype),
+            build_seed_discriminator(tuple(sample_shape), dtype),
+        )
+    bn = True if batch_norm is None else batch_norm
+    return (
+        build_generator(
+            sample_shape, latent_dim, generator_filters, bn, generator_dropout, dtype
+        ),
+        build_discriminator(sample_shape, discriminator_filters, bn, dtype),
+    )

@@ -1,0 +1,797 @@
+"""Image data sets for trying and evaluating over-samplers.
+
+* :func:`load_imbalanced_digits`: scikit-learn's 8x8 digits made imbalanced by a
+  documented, seeded per-class profile (offline, a few milliseconds).
+* :func:`load_elpv`: the ELPV solar-cell electroluminescence images from the
+  optional ``elpv-dataset`` package (``pip install gansampler[elpv]``).
+* :func:`load_image_folder`: images on disk, one sub-folder per class or one folder
+  plus a labels CSV (the Kaggle diabetic-retinopathy layout ``image,level``).
+* :func:`save_image_folder`: write images as PNG, one sub-folder per class, in the
+  layout :func:`load_image_folder` reads.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import tempfile
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = [
+    "SkippedImagesWarning",
+    "load_elpv",
+    "load_image_folder",
+    "load_imbalanced_digits",
+    "save_image_folder",
+]
+
+DEFAULT_EXTENSIONS = (
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".gif",
+    ".tif",
+    ".tiff",
+    ".webp",
+    ".ppm",
+    ".pgm",
+)
+
+
+class SkippedImagesWarning(UserWarning):
+    """Warning listing the files and CSV rows that :func:`load_image_folder` skipped."""
+
+
+# --------------------------------------------------------------------- digits
+def load_imbalanced_digits(*, imbalance_ratio=0.1, random_state=0, return_X_y=False):
+    """Load scikit-learn's 8x8 digits made imbalanced by a geometric profile.
+
+    Class ``k`` (0..9) keeps ``n_k = max(1, floor(N_k * imbalance_ratio ** (k / 9)
+    + 0.5))`` of its ``N_k`` images, drawn without replacement with
+    ``random_state``. With the default ratio 0.1, class 0 keeps all 178 images
+    and class 9 keeps 18 of 180 (an imbalance ratio of about 10); in total 735
+    images. Kept images stay in their original order.
+
+    Parameters
+    ----------
+    imbalance_ratio : float in (0, 1], default=0.1
+        Fraction kept of the last class (9); 1 keeps every image.
+    random_state : int, RandomState instance or None, default=0
+        Seeds which images of each class are kept.
+    return_X_y : bool, default=False
+        If True, return ``(images, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``images``: float32 array (n, 8, 8, 1) in [0, 1] (digits' 0..16 grey
+        levels divided by 16); ``data``: the same, flat (n, 64); ``target``:
+        int64 labels 0..9; ``target_names``: ``arange(10)``; ``class_counts``:
+        dict label -> number kept; ``indices``: rows of ``load_digits()`` kept;
+        ``DESCR``: this rule.
+    (images, target) : tuple
+        If ``return_X_y`` is True.
+
+    Examples
+    --------
+    >>> from gansampler.datasets import load_imbalanced_digits
+    >>> X, y = load_imbalanced_digits(return_X_y=True)
+    >>> X.shape, X.dtype.name
+    ((735, 8, 8, 1), 'float32')
+    >>> int((y == 0).sum()), int((y == 9).sum())
+    (178, 18)
+    """
+    from sklearn.datasets import load_digits
+
+    ratio = float(imbalance_ratio)
+    if not 0 < ratio <= 1:
+        raise ValueError(f"imbalance_ratio must be in (0, 1], got {imbalance_ratio!r}.")
+    digits = load_digits()
+    rng = check_random_state(random_state)
+    keep = []
+    counts = {}
+    for k in range(10):
+        idx = np.flatnonzero(digits.target == k)
+        n_keep = max(1, int(np.floor(len(idx) * ratio ** (k / 9) + 0.5)))
+        keep.append(rng.choice(idx, size=n_keep, replace=False))
+        counts[k] = n_keep
+    keep = np.sort(np.concatenate(keep))
+    images = (digits.images[keep] / 16.0).astype(np.float32)[..., np.newaxis]
+    target = digits.target[keep].astype(np.int64)
+    if return_X_y:
+        return images, target
+    return Bunch(
+        images=images,
+        data=images.reshape(len(images), -1),
+        target=target,
+        target_names=np.arange(10),
+        class_counts=counts,
+        indices=keep,
+        DESCR=(
+            "scikit-learn digits (8x8, 16 grey levels scaled to [0, 1]); class k "
+            "keeps max(1, floor(N_k * r ** (k / 9) + 0.5)) images, "
+            f"r = {ratio}, seeded subsampling without replacement."
+        ),
+    )
+
+
+# ----------------------------------------------------------------------- ELPV
+_ELPV_NAMES = np.array(["0", "1/3", "2/3", "1"])
+
+
+def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
+    """Load the ELPV solar-cell images from the ``elpv-dataset`` package.
+
+    2,624 electroluminescence images of solar cells, 300x300 8-bit grey, each
+    labelled with a defect probability 0, 1/3, 2/3 or 1 (1,508 / 295 / 106 / 715
+    cells), mapped to the integer labels 0, 1, 2, 3. Module types: mono (1,074),
+    poly (1,550). The images are licensed CC BY-NC-SA 4.0 by their authors
+    (Buerhop-Lutz et al. 2018; Deitsch et al. 2019): use them accordingly and do
+    not redistribute them with your code.
+
+    Parameters
+    ----------
+    image_size : int or None, default=64
+        Side of the square output images (Pillow LANCZOS resampling); None keeps
+        300x300.
+    module_type : {"mono", "poly"} or None, default=None
+        Keep only cells of this module type; None keeps both.
+    return_X_y : bool, default=False
+        If True, return ``(images, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``images``: uint8 (n, s, s, 1); ``target``: int64 labels 0..3;
+        ``probability``: the defect probabilities; ``module_type``: "mono" or
+        "poly" per image; ``target_names``: ``["0", "1/3", "2/3", "1"]``;
+        ``DESCR``.
+    (images, target) : tuple
+        If ``return_X_y`` is True.
+
+    Raises
+    ------
+    ImportError
+        If ``elpv-dataset`` is not installed.
+
+    Examples
+    --------
+    >>> from gansampler.datasets import load_elpv
+    >>> X, y = load_elpv(image_size=32, return_X_y=True)  # doctest: +SKIP
+    >>> X.shape, X.dtype.name  # doctest: +SKIP
+    ((2624, 32, 32, 1), 'uint8')
+    """
+    if module_type not in (None, "mono", "poly"):
+        raise ValueError(
+            f"module_type must be 'mono', 'poly' or None, got {module_type!r}."
+        )
+    size = None if image_size is None else _check_size(image_size, "image_size")
+    try:
+        from elpv_dataset.utils import load_dataset
+    except ImportError as exc:
+        raise ImportError(
+            "load_elpv needs the optional 'elpv-dataset' package: install it with "
+            "`pip install elpv-dataset` (or `pip install gansampler[elpv]`)."
+        ) from exc
+    from PIL import Image
+
+    images, probs, types = load_dataset()
+    probs = np.asarray(probs, dtype=np.float64)
+    types = np.asarray(types).astype(str)
+    target = np.rint(probs * 3).astype(np.int64)
+    if (
+        not np.allclose(target, probs * 3, atol=1e-6)
+        or not ((target >= 0) & (target <= 3)).all()
+    ):
+        raise ValueError(
+            "elpv-dataset returned defect probabilities other than 0, 1/3, 2/3, 1: "
+            f"{sorted(set(probs.tolist()))}."
+        )
+    mask = np.ones(len(target), bool) if module_type is None else types == module_type
+    images = np.asarray(images)[mask]
+    if images.ndim == 4:  # not the case in 1.0.0; keep one grey channel
+        images = np.stack(
+            [np.asarray(Image.fromarray(im).convert("L")) for im in images]
+        )
+    if size is not None and images.shape[1:3] != size:
+        images = np.stack(
+            [
+                np.asarray(
+                    Image.fromarray(im).resize(
+                        (size[1], size[0]), Image.Resampling.LANCZOS
+                    )
+                )
+                for im in images
+            ]
+        )
+    images = np.ascontiguousarray(images.astype(np.uint8)[..., np.newaxis])
+    target, probs, types = target[mask], probs[mask], types[mask]
+    if return_X_y:
+        return images, target
+    return Bunch(
+        images=images,
+        target=target,
+        probability=probs,
+        module_type=types,
+        target_names=_ELPV_NAMES.copy(),
+        DESCR=(
+            "ELPV solar-cell electroluminescence images (elpv-dataset package), "
+            "labels 0..3 = defect probability 0, 1/3, 2/3, 1. Images CC BY-NC-SA "
+            "4.0: do not redistribute them with code."
+        ),
+    )
+
+
+# --------------------------------------------------------------- image folder
+class _Skip(Exception):
+    """An image that is reported and left out."""
+
+
+def _check_size(image_size, name):
+    if isinstance(image_size, Integral) and not isinstance(image_size, bool):
+        size = (int(image_size), int(image_size))
+    else:
+        try:
+            size = tuple(image_size)
+        except TypeError:
+            size = ()
+        if len(size) != 2 or not all(
+            isinstance(v, Integral) and not isinstance(v, bool) for v in size
+        ):
+            raise ValueError(
+                f"{name} must be an int or (height, width), got {image_size!r}."
+            )
+        size = (int(size[0]), int(size[1]))
+    if min(size) < 1:
+        raise ValueError(f"{name} must be positive, got {image_size!r}.")
+    return size
+
+
+def _flatten_alpha(arr):
+    """Composite an (H, W, 2|4) uint8 array with alpha over black."""
+    alpha = arr[..., -1:].astype(np.uint32)
+    colour = arr[..., :-1].astype(np.uint32)
+    return ((colour * alpha + 127) // 255).astype(np.uint8)
+
+
+def _to_8bit_array(img):
+    """Decoded PIL image -> uint8 array (H, W) grey or (H, W, 3) colour."""
+    mode = img.mode
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        a = np.asarray(img).astype(np.float64)
+        if mode.startswith("I;16") or (
+            mode == "I" and a.min() >= 0 and a.max() <= 65535
+        ):
+            a = a / 257.0  # 16-bit range -> 8-bit
+        elif mode == "F" and a.min() >= 0 and a.max() <= 1:
+            a = a * 255.0
+        else:  # unknown range: min-max
+            lo, hi = a.min(), a.max()
+            a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
+        return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+    if mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+        arr = np.asarray(img)
+        if arr.shape[-1] == 4:
+            arr = _flatten_alpha(arr)
+        if (arr[..., 0] == arr[..., 1]).all() and (arr[..., 1] == arr[..., 2]).all():
+            return np.ascontiguousarray(arr[..., 0])  # grey palette
+        return arr
+    if mode in ("1", "L"):
+        return np.asarray(img.convert("L"))
+    if mode in ("LA", "La"):
+        return _flatten_alpha(np.asarray(img.convert("LA")))[..., 0]
+    if mode in ("RGBA", "RGBa", "PA"):
+        return _flatten_alpha(np.asarray(img.convert("RGBA")))
+    if mode == "RGB":
+        return np.asarray(img)
+    return np.asarray(img.convert("RGB"))  # CMYK, YCbCr, LAB, HSV, RGBX, ...
+
+
+def _read_image(fpath, channels, size):
+    """Read one file into a uint8 array (H, W) or (H, W, 3), or raise _Skip."""
+    from PIL import Image, ImageOps
+
+    try:
+        n_bytes = os.path.getsize(fpath)
+    except OSError as exc:
+        raise _Skip(f"cannot stat file ({exc})") from exc
+    if n_bytes == 0:
+        raise _Skip("empty file (0 bytes)")
+    try:
+        with Image.open(fpath) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            arr = _to_8bit_array(img)
+    except Exception as exc:  # Pillow raises many types for broken files
+        raise _Skip(f"unreadable image ({type(exc).__name__}: {exc})") from exc
+    if channels == 1 and arr.ndim == 3:
+        arr = np.asarray(Image.fromarray(arr, "RGB").convert("L"))
+    elif channels == 3 and arr.ndim == 2:
+        arr = np.repeat(arr[..., np.newaxis], 3, axis=2)
+    if size is not None and arr.shape[:2] != size:
+        mode = "L" if arr.ndim == 2 else "RGB"
+        arr = np.asarray(
+            Image.fromarray(arr, mode).resize(
+                (size[1], size[0]), Image.Resampling.LANCZOS
+            )
+        )
+    return arr
+
+
+_INT_LABEL = re.compile(r"[+-]?\d+")
+
+
+def _labels_array(labels):
+    """Labels (strings) -> int64 array when every one is an integer, else str."""
+    if labels and all(_INT_LABEL.fullmatch(v) for v in labels):
+        as_int = [int(v) for v in labels]
+        if len(set(as_int)) == len(set(labels)):  # "7" and "07" stay strings
+            return np.asarray(as_int, dtype=np.int64)
+    return np.asarray(labels, dtype=str)
+
+
+def _is_hidden(name):
+    return name.startswith(".")
+
+
+def load_image_folder(
+    path,
+    *,
+    image_size=None,
+    channels=None,
+    labels_csv=None,
+    image_column="image",
+    label_column="level",
+    extensions=DEFAULT_EXTENSIONS,
+    return_X_y=False,
+):
+    """Load labelled images from a folder.
+
+    Two layouts are read:
+
+    * one sub-folder per class (``path/<label>/<file>``), the class label being
+      the sub-folder's name;
+    * with ``labels_csv``: images directly in ``path`` and a CSV file with a
+      column of file names and a column of labels (Kaggle's diabetic
+      retinopathy ``trainLabels.csv``: ``image,level``). Names may omit the
+      extension (``10_left`` finds ``10_left.jpeg``) and may contain
+      sub-folders (``train/10_left``).
+
+    Every image is decoded with Pillow, rotated upright according to its EXIF
+    orientation, brought to ``channels`` (grey ``L`` or ``RGB``; alpha is
+    composited over black; 16-bit images are scaled by 1/257; CMYK, palette and
+    other modes are converted) and resized to ``image_size`` (LANCZOS, aspect
+    ratio not kept).
+
+    Nothing is dropped silently: empty (0-byte) or unreadable files, files
+    whose extension is not in ``extensions``, files outside a class sub-folder,
+    folders inside a class folder, images not listed in the CSV, CSV rows with
+    no matching file (or several candidates) are all left out, returned in
+    ``skipped`` and listed in one :class:`SkippedImagesWarning`. Hidden files
+    and folders (names starting with ".") are ignored. A CSV naming one image
+    twice with different labels raises an error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.
+    image_size : int, (height, width) or None, default=None
+        Output size. None requires all images to share one size (after EXIF
+        rotation) and raises a ValueError naming two that differ otherwise.
+    channels : {1, 3} or None, default=None
+        Output channels. None gives 1 when every image is grayscale (grey
+        modes, 16-bit grey, palettes of grey colours) and 3 otherwise, so that
+        no colour is lost.
+    labels_csv : str, path-like or None, default=None
+        CSV file (UTF-8, a header row) of file names and labels; None reads
+        the sub-folder layout.
+    image_column, label_column : str, default="image", "level"
+        Column names in ``labels_csv``.
+    extensions : sequence of str, default=DEFAULT_EXTENSIONS
+        File extensions read as images (case-insensitive, with the dot).
+    return_X_y : bool, default=False
+        If True, return ``(images, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``images``: uint8 (n, H, W, C); ``target``: labels, int64 when every
+        label is an integer (``"3"`` -> 3) and str otherwise; ``target_names``:
+        the sorted distinct labels; ``filenames``: the path of each image;
+        ``skipped``: list of ``(path or "file.csv:line", reason)``.
+    (images, target) : tuple
+        If ``return_X_y`` is True.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from gansampler.datasets import load_image_folder, save_image_folder
+    >>> folder = tempfile.mkdtemp()
+    >>> X = np.zeros((4, 8, 8, 1), np.uint8); y = np.array([0, 0, 1, 1])
+    >>> _ = save_image_folder(X, y, folder)
+    >>> data = load_image_folder(folder)
+    >>> data.images.shape, data.target.tolist()
+    ((4, 8, 8, 1), [0, 0, 1, 1])
+    """
+    path = os.fspath(path)
+    if not os.path.isdir(path):
+        raise NotADirectoryError(f"Image folder not found: {path!r}.")
+    size = None if image_size is None else _check_size(image_size, "image_size")
+    if channels not in (None, 1, 3):
+        raise ValueError(f"channels must be 1, 3 or None, got {channels!r}.")
+    exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
+    if not exts:
+        raise ValueError("extensions is empty.")
+
+    skipped = []
+    if labels_csv is None:
+        items = _items_from_subfolders(path, exts, skipped)
+    else:
+        items = _items_from_csv(
+            path, os.fspath(labels_csv), image_column, label_column, exts, skipped
+        )
+
+    arrays, labels, filenames = [], [], []
+    first = None
+    for fpath, label in items:
+        try:
+            arr = _read_image(fpath, channels, size)
+        except _Skip as skip:
+            skipped.append((fpath, str(skip)))
+            continue
+        if size is None:
+            if first is None:
+                first = (fpath, arr.shape[:2])
+            elif arr.shape[:2] != first[1]:
+                raise ValueError(
+                    "Images differ in size: "
+                    f"{first[0]!r} is {first[1][0]}x{first[1][1]} (HxW), "
+                    f"{fpath!r} is {arr.shape[0]}x{arr.shape[1]}; pass "
+                    "image_size=(height, width) to resize them to one size."
+                )
+        arrays.append(arr)
+        labels.append(label)
+        filenames.append(fpath)
+
+    if labels_csv is None:  # report class folders that gave no image
+        loaded = set(labels)
+        for name in sorted(os.listdir(path)):
+            full = os.path.join(path, name)
+            if not _is_hidden(name) and os.path.isdir(full) and name not in loaded:
+                skipped.append((full, "class folder has no readable image"))
+
+    if skipped:
+        warnings.warn(
+            f"load_image_folder skipped {len(skipped)} item(s) in {path!r}:\n"
+            + "\n".join(f"  {p}: {reason}" for p, reason in skipped),
+            SkippedImagesWarning,
+            stacklevel=2,
+        )
+    if not arrays:
+        raise ValueError(
+            f"No readable image found in {path!r} ({len(skipped)} item(s) skipped)."
+        )
+
+    if channels is None and any(a.ndim == 3 for a in arrays):
+        arrays = [
+            np.repeat(a[..., np.newaxis], 3, axis=2) if a.ndim == 2 else a
+            for a in arrays
+        ]
+    images = np.stack(arrays)
+    if images.ndim == 3:
+        images = images[..., np.newaxis]
+    target = _labels_array(labels)
+    if return_X_y:
+        return images, target
+    return Bunch(
+        images=images,
+        target=target,
+        target_names=np.unique(target),
+        filenames=filenames,
+        skipped=skipped,
+    )
+
+
+def _items_from_subfolders(path, exts, skipped):
+    items = []
+    entries = sorted(os.listdir(path))
+    class_dirs = [
+        n for n in entries if not _is_hidden(n) and os.path.isdir(os.path.join(path, n))
+    ]
+    if not class_dirs:
+        raise ValueError(
+            f"No class sub-folder in {path!r}: put the images in one sub-folder per "
+            "class, or pass labels_csv for a folder of images plus a labels file."
+        )
+    for name in entries:
+        full = os.path.join(path, name)
+        if not _is_hidden(name) and not os.path.isdir(full):
+            skipped.append((full, "file outside the class sub-folders"))
+    for label in class_dirs:
+        class_dir = os.path.join(path, label)
+        for name in sorted(os.listdir(class_dir)):
+            full = os.path.join(class_dir, name)
+            if _is_hidden(name):
+                continue
+            if os.path.isdir(full):
+                skipped.append((full, "folder inside a class folder (not read)"))
+            elif os.path.splitext(name)[1].lower() not in exts:
+                skipped.append((full, "extension not in extensions"))
+            else:
+                items.append((full, label))
+    return items
+
+
+def _items_from_csv(path, labels_csv, image_column, label_column, exts, skipped):
+    with open(labels_csv, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = reader.fieldnames or []
+        missing = [c for c in (image_column, label_column) if c not in columns]
+        if missing:
+            raise ValueError(
+                f"{labels_csv!r} has no column(s) {missing}; its columns are "
+                f"{columns}. Set image_column= / label_column=."
+            )
+        rows = {}  # name -> (label, line)
+        conflicts = []
+        for line, row in enumerate(reader, start=2):
+            name = (row.get(image_column) or "").strip()
+            label = (row.get(label_column) or "").strip()
+            where = f"{labels_csv}:{line}"
+            if not name:
+                skipped.append((where, "empty image name"))
+                continue
+            if not label:
+                skipped.append((where, f"empty label for {name!r}"))
+                continue
+            if name in rows:
+                if rows[name][0] != label:
+                    conflicts.append(
+                        f"{name!r}: {rows[name][0]!r} (line {rows[name][1]}) vs "
+                        f"{label!r} (line {line})"
+                    )
+                continue
+            rows[name] = (label, line)
+    if conflicts:
+        raise ValueError(
+            f"{labels_csv!r} gives different labels to the same image: "
+            + "; ".join(conflicts)
+        )
+
+    csv_real = os.path.realpath(labels_csv)
+    top_files = sorted(
+        n
+        for n in os.listdir(path)
+        if not _is_hidden(n)
+        and os.path.isfile(os.path.join(path, n))
+        and os.path.realpath(os.path.join(path, n)) != csv_real
+    )
+    by_stem = {}
+    for n in top_files:
+        stem, ext = os.path.splitext(n)
+        if ext.lower() in exts:
+            by_stem.setdefault(stem, []).append(n)
+    top_set = set(top_files)
+
+    items, used = [], set()
+    for name, (label, line) in rows.items():
+        where = f"{labels_csv}:{line}"
+        if "/" in name or os.sep in name:
+            full = os.path.join(path, name)
+            if os.path.isfile(full):
+                candidates = [full]
+            else:
+                candidates = [
+                    full + ext
+                    for ext in sorted(exts | {e.upper() for e in exts})
+                    if os.path.isfile(full + ext)
+                ]
+        elif name in top_set:
+            candidates = [os.path.join(path, name)]
+        else:
+            candidates = [os.path.join(path, n) for n in by_stem.get(name, [])]
+        if not candidates:
+            skipped.append((where, f"no file for {name!r} in the folder"))
+            continue
+        if len(candidates) > 1:
+            skipped.append(
+                (
+                    where,
+                    f"several files match {name!r}: "
+                    + ", ".join(os.path.basename(c) for c in candidates),
+                )
+            )
+            used.update(os.path.basename(c) for c in candidates)
+            continue
+        fpath = candidates[0]
+        used.add(os.path.relpath(fpath, path))
+        items.append((fpath, label))
+    for n in top_files:
+        if n not in used:
+            full = os.path.join(path, n)
+            if os.path.splitext(n)[1].lower() not in exts:
+                skipped.append((full, "extension not in extensions"))
+            else:
+                skipped.append((full, "not listed in the labels CSV"))
+    return items
+
+
+# ---------------------------------------------------------------- save folder
+def _to_uint8_images(X, image_shape):
+    X = np.asarray(X)
+    if X.dtype == object or not (
+        np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_
+    ):
+        raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
+    if X.ndim == 2:
+        if image_shape is None:
+            raise ValueError(
+                f"X is 2-D (flat images) of shape {X.shape}; pass image_shape=(H, W) "
+                "or (H, W, C)."
+            )
+        shape = tuple(int(v) for v in image_shape)
+        if len(shape) == 2:
+            shape = (*shape, 1)
+        if len(shape) != 3 or int(np.prod(shape)) != X.shape[1]:
+            raise ValueError(
+                f"image_shape={tuple(image_shape)} does not match {X.shape[1]} "
+                "features per row."
+            )
+        X = X.reshape((len(X), *shape))
+    elif X.ndim == 3:
+        X = X[..., np.newaxis]
+    elif X.ndim != 4:
+        raise ValueError(
+            "X must be (n, H, W, C), (n, H, W) or flat (n, H * W * C) with "
+            f"image_shape; got shape {X.shape}."
+        )
+    if X.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"PNG images need 1, 3 or 4 channels; X has {X.shape[-1]} "
+            f"(shape {X.shape})."
+        )
+    if X.dtype == np.uint8:
+        return X
+    if X.dtype == np.bool_:
+        return X.astype(np.uint8) * 255
+    if X.size and not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values.")
+    lo = X.min() if X.size else 0
+    hi = X.max() if X.size else 0
+    if np.issubdtype(X.dtype, np.integer) and lo >= 0 and hi <= 255:
+        return X.astype(np.uint8)
+    Xf = X.astype(np.float64)
+    if np.issubdtype(X.dtype, np.floating) and lo >= 0 and hi <= 1:
+        Xf = Xf * 255.0
+    elif hi > lo:
+        Xf = (Xf - lo) * (255.0 / (hi - lo))
+    else:
+        Xf = np.zeros_like(Xf)
+    return np.clip(np.rint(Xf), 0, 255).astype(np.uint8)
+
+
+def _folder_name(label):
+    name = str(label.item() if isinstance(label, np.generic) else label)
+    bad = (
+        not name
+        or name in (".", "..")
+        or "/" in name
+        or "\0" in name
+        or (os.sep and os.sep in name)
+        or (os.altsep and os.altsep in name)
+    )
+    if bad:
+        raise ValueError(f"Label {label!r} cannot be used as a folder name.")
+    return name
+
+
+def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite=False):
+    """Write images as PNG files, one sub-folder per class.
+
+    File ``i`` goes to ``path/<str(y[i])>/<prefix>_<i>.png`` (``i`` zero-padded
+    to at least five digits), the layout :func:`load_image_folder` reads back.
+    Values become uint8 by the layout rules: uint8 as is; bool as 0 / 255;
+    other integers in [0, 255] as is; floats in [0, 1] times 255; any other
+    range min-max scaled over the whole array to [0, 255]. One channel gives a
+    grey PNG, three RGB, four RGBA.
+
+    Each file is written to a temporary name in its class folder and then
+    renamed with :func:`os.replace`, so no half-written PNG is left behind.
+    Before anything is written, every target name is checked: existing files
+    raise :class:`FileExistsError` unless ``overwrite=True``. Only files inside
+    ``path`` are ever written (labels that are not plain folder names, such as
+    ``".."`` or ``"a/b"``, are refused).
+
+    Parameters
+    ----------
+    X : array-like of shape (n, H, W, C), (n, H, W) or (n, H * W * C)
+        Images; flat rows need ``image_shape``.
+    y : array-like of shape (n,)
+        Labels; ``str(label)`` names the sub-folder.
+    path : str or path-like
+        Output folder, created if needed.
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)`` for flat ``X``.
+    prefix : str, default="image"
+        File name prefix.
+    overwrite : bool, default=False
+        Replace existing files of the same names.
+
+    Returns
+    -------
+    paths : list of str
+        The written files, in the order of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile
+    >>> from gansampler.datasets import save_image_folder
+    >>> X = np.random.default_rng(0).random((3, 8, 8))
+    >>> paths = save_image_folder(X, ["a", "b", "a"], tempfile.mkdtemp())
+    >>> [p.split("/")[-2:] for p in paths]  # doctest: +NORMALIZE_WHITESPACE
+    [['a', 'image_00000.png'], ['b', 'image_00001.png'], ['a', 'image_00002.png']]
+    """
+    from PIL import Image
+
+    images = _to_uint8_images(X, image_shape)
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) != len(images):
+        raise ValueError(
+            f"y must be 1-D with one label per image: X has {len(images)} images, "
+            f"y has shape {y.shape}."
+        )
+    if not prefix or "/" in prefix or (os.sep in prefix) or "\0" in prefix:
+        raise ValueError(f"prefix must be a plain file-name prefix, got {prefix!r}.")
+    path = os.fspath(path)
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise NotADirectoryError(f"{path!r} exists and is not a folder.")
+
+    folder_of = {}
+    for label in np.unique(y):
+        folder_of[label] = _folder_name(label)
+    names = list(folder_of.values())
+    if len(set(names)) != len(names):
+        raise ValueError(f"Different labels map to the same folder name: {names}.")
+
+    width = max(5, len(str(len(images) - 1)))
+    targets = [
+        os.path.join(path, folder_of[label], f"{prefix}_{i:0{width}d}.png")
+        for i, label in enumerate(y)
+    ]
+    if not overwrite:
+        existing = [t for t in targets if os.path.lexists(t)]
+        if existing:
+            raise FileExistsError(
+                f"{len(existing)} file(s) already exist, e.g. {existing[0]!r}; pass "
+                "overwrite=True or choose another folder or prefix."
+            )
+    for name in set(names):
+        os.makedirs(os.path.join(path, name), exist_ok=True)
+
+    modes = {1: "L", 3: "RGB", 4: "RGBA"}
+    written = []
+    for img, target in zip(images, targets, strict=True):
+        channels = img.shape[-1]
+        pil = Image.fromarray(img[..., 0] if channels == 1 else img, modes[channels])
+        fd, tmp = tempfile.mkstemp(
+            dir=os.path.dirname(target), prefix=".tmp-", suffix=".png"
+        )
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pil.save(f, format="PNG")
+            if not overwrite and os.path.lexists(target):
+                raise FileExistsError(f"{target!r} appeared while writing.")
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        written.append(target)
+    return written

@@ -1,0 +1,117 @@
+"""The GAN train step on TensorFlow: GradientTape inside one tf.function per epoch."""
+
+import keras
+import tensorflow as tf
+
+__all__ = ["Trainer"]
+
+
+def _bce(target, probabilities):
+    return tf.reduce_mean(keras.losses.binary_crossentropy(target, probabilities))
+
+
+class Trainer:
+    """Trains a generator / discriminator pair; see ``gansampler.training``."""
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        d_optimizer,
+        g_optimizer,
+        batch_size,
+        jit_compile,
+    ):
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.batch_size = batch_size
+        self.latent_dim = generator.input_shape[-1]
+        self.d_optimizer.build(discriminator.trainable_variables)
+        self.g_optimizer.build(generator.trainable_variables)
+        # Optimizer state as built (zero moments, zero step count, the learning
+        # rate), restored for every new class.
+        self._fresh_optimizer_state = [
+            [variable.numpy() for variable in optimizer.variables]
+            for optimizer in (self.d_optimizer, self.g_optimizer)
+        ]
+        if jit_compile == "auto":
+            jit_compile = bool(tf.config.list_logical_devices("GPU"))
+        self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
+
+    def load(self, generator, discriminator):
+        for target, source in (
+            (self.generator, generator),
+            (self.discriminator, discriminator),
+        ):
+            for variable, value in zip(target.variables, source.variables, strict=True):
+                variable.assign(value)
+        for optimizer, state in zip(
+            (self.d_optimizer, self.g_optimizer),
+            self._fresh_optimizer_state,
+            strict=True,
+        ):
+            for variable, value in zip(optimizer.variables, state, strict=True):
+                variable.assign(value)
+
+    def save(self, generator):
+        for variable, value in zip(
+            generator.variables, self.generator.variables, strict=True
+        ):
+            variable.assign(value)
+
+    def to_device(self, images):
+        return tf.convert_to_tensor(images, dtype=tf.float32)
+
+    def run_epoch(self, images, indices, seed):
+        return self._run_epoch(
+            images, tf.constant(indices, tf.int32), tf.constant(seed, tf.int32)
+        )
+
+    def _step(self, real, noise_d, noise_g):
+        generator, discriminator = self.generator, self.discriminator
+        ones = tf.ones((tf.shape(real)[0], 1))
+        zeros = tf.zeros_like(ones)
+
+        with tf.GradientTape() as tape:
+            p_real = discriminator(real, training=True)
+            d_loss_real = _bce(ones, p_real)
+            scaled = self.d_optimizer.scale_loss(d_loss_real)
+        grads = tape.gradient(scaled, discriminator.trainable_variables)
+        self.d_optimizer.apply(grads, discriminator.trainable_variables)
+
+        fake = generator(noise_d, training=True)
+        with tf.GradientTape() as tape:
+            p_fake = discriminator(fake, training=True)
+            d_loss_fake = _bce(zeros, p_fake)
+            scaled = self.d_optimizer.scale_loss(d_loss_fake)
+        grads = tape.gradient(scaled, discriminator.trainable_variables)
+        self.d_optimizer.apply(grads, discriminator.trainable_variables)
+
+        with tf.GradientTape() as tape:
+            p_gen = discriminator(generator(noise_g, training=True), training=True)
+            g_loss = _bce(ones, p_gen)
+            scaled = self.g_optimizer.scale_loss(g_loss)
+        grads = tape.gradient(scaled, generator.trainable_variables)
+        self.g_optimizer.apply(grads, generator.trainable_variables)
+
+        acc_real = tf.reduce_mean(tf.cast(p_real > 0.5, tf.float32))
+        acc_fake = tf.reduce_mean(tf.cast(p_fake < 0.5, tf.float32))
+        return tf.stack([d_loss_real, d_loss_fake, g_loss, acc_real, acc_fake])
+
+    def _epoch(self, images, indices, seed):
+        n_batches = tf.shape(indices)[0]
+        batch = tf.shape(indices)[1]
+        metrics = tf.TensorArray(tf.float32, size=n_batches)
+        for b in tf.range(n_batches):
+            real = tf.gather(images, indices[b])
+            noise_d = tf.random.stateless_normal(
+                (batch, self.latent_dim), seed=tf.stack([seed, 2 * b])
+            )
+            noise_g = tf.random.stateless_normal(
+                (batch, self.latent_dim), seed=tf.stack([seed, 2 * b + 1])
+            )
+            metrics = metrics.write(b, self._step(real, noise_d, noise_g))
+        return metrics.stack()

@@ -2,6 +2,7 @@
 
 import contextlib
 import math
+import os
 import random
 from numbers import Integral, Real
 
@@ -9,6 +10,7 @@ import keras
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -17,7 +19,13 @@ from sklearn_compat.utils.validation import validate_data
 
 from . import _images
 from .architectures import build_gan
-from .training import make_trainer, train_gan
+from .monitoring import CheckpointMonitor
+from .training import (
+    device_for,
+    low_precision_output_works,
+    make_trainer,
+    train_gan,
+)
 
 __all__ = ["DCGANOverSampler"]
 
@@ -29,6 +37,9 @@ _DTYPE_POLICIES = {
 
 # epochs='auto' trains each class for about this many generator updates.
 AUTO_UPDATES = 1000
+
+# Classes smaller than this hold no images back for choose_generator.
+MIN_HOLD_OUT_CLASS = 10
 
 # Generated images are drawn in chunks of this many, so memory stays bounded.
 GENERATION_CHUNK = 256
@@ -47,6 +58,26 @@ def _seeded_python_random(seed):
         yield
     finally:
         random.setstate(state)
+
+
+class _SharedTrainer:
+    """Makes the backend's trainer on first use and hands the same one out after."""
+
+    def __init__(self, sampler):
+        self.sampler = sampler
+        self.trainer = None
+
+    def get(self, architecture, fmt, seed):
+        if self.trainer is None:
+            sampler = self.sampler
+            self.trainer = make_trainer(
+                *sampler._build(architecture, fmt, seed),
+                d_optimizer=sampler._optimizer(sampler.d_learning_rate),
+                g_optimizer=sampler._optimizer(sampler.g_learning_rate),
+                batch_size=sampler.batch_size,
+                jit_compile=sampler.jit_compile,
+            )
+        return self.trainer
 
 
 class DCGANOverSampler(BaseOverSampler):
@@ -114,6 +145,29 @@ class DCGANOverSampler(BaseOverSampler):
         and ``'dense'``, off for ``'seed'``.
     generator_dropout : float, default=0.0
         Dropout rate in the generator (tip 7 suggests 0.5).
+    choose_generator : bool, default=True
+        Score the generator at each checkpoint (about ten per class) against
+        real images of the class held back from training, and keep the best
+        checkpoint, so that more epochs cannot make the output worse. The score
+        is the kernel distance (KID) in pixel space, pooled to at most 16x16.
+        Classes with fewer than 10 images hold nothing back and are scored
+        against their training images. ``quality_`` reports the choice.
+    validation_fraction : float, default=0.2
+        Share of each class's images held back for ``choose_generator``.
+    snapshot_dir : str or path-like, default=None
+        Folder for snapshots: per class a sub-folder with, at each checkpoint,
+        a 7x7 grid of generated images (PNG), the generator (``.keras``) and
+        the article's summary line (``summary.txt``). Files are written
+        atomically and only inside this folder.
+    snapshot_every : int, default=None
+        Epochs between checkpoints (scores, snapshots, fallback points);
+        None: about ten per class.
+    n_jobs : int, default=None
+        Classes trained in parallel with joblib (``None``: one at a time, or
+        as the active ``joblib.parallel_backend`` says; ``-1``: all cores).
+        With several GPUs visible, class ``i`` trains on GPU ``i % n_gpus``.
+        Each worker holds its own pair of networks and optimizers. Results do
+        not depend on ``n_jobs``.
     precision : {'float32', 'bfloat16', 'float16'}, default='float32'
         Compute precision of the hidden layers, set per layer (Keras' global
         dtype policy is never touched). The output layers of both networks
@@ -133,6 +187,12 @@ class DCGANOverSampler(BaseOverSampler):
         Maps each grown class to its trained generator, a ``keras.Model`` that
         turns noise of shape ``(n, latent_dim)`` into samples in ``[-1, 1]``;
         use :meth:`generate` to get samples in the format of the training data.
+    quality_ : dict
+        Maps each grown class to the choice of its generator:
+        ``chosen_epoch`` and its ``kernel_distance`` (None when
+        ``choose_generator=False``), ``scores`` as ``(epoch, kernel distance)``
+        pairs per checkpoint, and ``collapsed_at``, the epoch of a detected
+        mode collapse or None.
     history_ : dict
         Maps each grown class to a dict of per-epoch lists: ``d_loss_real``,
         ``d_loss_fake``, ``g_loss``, ``d_acc_real`` and ``d_acc_fake`` (the
@@ -183,6 +243,11 @@ class DCGANOverSampler(BaseOverSampler):
         "discriminator_filters": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean", None],
         "generator_dropout": [Interval(Real, 0, 1, closed="left")],
+        "choose_generator": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "snapshot_dir": [str, os.PathLike, None],
+        "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
         "precision": [StrOptions({"float32", "bfloat16", "float16"})],
         "jit_compile": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
@@ -205,6 +270,11 @@ class DCGANOverSampler(BaseOverSampler):
         discriminator_filters=16,
         batch_norm=None,
         generator_dropout=0.0,
+        choose_generator=True,
+        validation_fraction=0.2,
+        snapshot_dir=None,
+        snapshot_every=None,
+        n_jobs=None,
         precision="float32",
         jit_compile="auto",
         verbose=0,
@@ -223,6 +293,11 @@ class DCGANOverSampler(BaseOverSampler):
         self.discriminator_filters = discriminator_filters
         self.batch_norm = batch_norm
         self.generator_dropout = generator_dropout
+        self.choose_generator = choose_generator
+        self.validation_fraction = validation_fraction
+        self.snapshot_dir = snapshot_dir
+        self.snapshot_every = snapshot_every
+        self.n_jobs = n_jobs
         self.precision = precision
         self.jit_compile = jit_compile
         self.verbose = verbose
@@ -251,7 +326,16 @@ class DCGANOverSampler(BaseOverSampler):
                 batch_norm=self.batch_norm,
                 generator_dropout=self.generator_dropout,
                 dtype=_DTYPE_POLICIES[self.precision],
+                output_dtype=None if low_precision_output_works() else "float32",
             )
+
+    def _hold_back(self, images, rng):
+        """Split a class's images into (training, held back for scoring)."""
+        n_held = round(self.validation_fraction * len(images))
+        if not self.choose_generator or len(images) < MIN_HOLD_OUT_CLASS or n_held < 2:
+            return images, images
+        order = rng.permutation(len(images))
+        return images[order[n_held:]], images[order[:n_held]]
 
     def _epochs(self, n_images):
         if self.epochs != "auto":
@@ -279,35 +363,28 @@ class DCGANOverSampler(BaseOverSampler):
         }
 
         self.data_format_ = fmt
-        self.generators_, self.history_ = {}, {}
-        trainer = None
-        new_X, new_y = [], []
-        for label, n_new in self.sampling_strategy_.items():
-            if n_new == 0:
-                continue
-            generator, discriminator = self._build(architecture, fmt, seeds[label])
-            if trainer is None:
-                trainer = make_trainer(
-                    *self._build(architecture, fmt, seeds[label]),
-                    d_optimizer=self._optimizer(self.d_learning_rate),
-                    g_optimizer=self._optimizer(self.g_learning_rate),
-                    batch_size=self.batch_size,
-                    jit_compile=self.jit_compile,
-                )
-            trainer.load(generator, discriminator)
-            rng = np.random.default_rng(seeds[label])
-            self.history_[label] = train_gan(
-                trainer,
-                train[y == label],
-                generator,
-                epochs=self._epochs(int(np.sum(y == label))),
-                batch_size=self.batch_size,
-                rng=rng,
-                label=label,
-                verbose=self.verbose,
+        grow = [
+            (label, n_new) for label, n_new in self.sampling_strategy_.items() if n_new
+        ]
+        n_jobs = effective_n_jobs(self.n_jobs)
+        # One working trainer for every class when running in one process: its
+        # compiled step is traced once and reused.
+        shared = _SharedTrainer(self) if n_jobs == 1 else None
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(self._fit_class)(
+                label, n_new, train[y == label], seeds[label], architecture, i, shared
             )
+            for i, (label, n_new) in enumerate(grow)
+        )
+        self.generators_, self.history_, self.quality_ = {}, {}, {}
+        new_X, new_y = [], []
+        for (label, n_new), (generator, history, quality, samples) in zip(
+            grow, results, strict=True
+        ):
             self.generators_[label] = generator
-            new_X.append(self._generate(generator, n_new, rng))
+            self.history_[label] = history
+            self.quality_[label] = quality
+            new_X.append(samples)
             new_y.append(np.full(n_new, label, dtype=y.dtype))
 
         if not new_X:
@@ -318,6 +395,48 @@ class DCGANOverSampler(BaseOverSampler):
         else:
             X_res = np.concatenate([X, X_new])
         return X_res, np.concatenate([y, *new_y])
+
+    def _fit_class(self, label, n_new, images, seed, architecture, index, shared=None):
+        """Train one class's GAN; returns (generator, history, quality, new samples).
+
+        Runs in a worker when ``n_jobs`` asks for several; with several GPUs,
+        class ``index`` trains on GPU ``index % n_gpus``.
+        """
+        fmt = self.data_format_
+        with device_for(index):
+            generator, discriminator = self._build(architecture, fmt, seed)
+            trainer = (shared or _SharedTrainer(self)).get(architecture, fmt, seed)
+            trainer.load(generator, discriminator)
+            rng = np.random.default_rng(seed)
+            images, held_back = self._hold_back(images, rng)
+            monitor = CheckpointMonitor(
+                label,
+                held_back,
+                fmt.sample_shape if fmt.is_image else None,
+                self.latent_dim,
+                seed,
+                snapshot_dir=self.snapshot_dir,
+                choose=self.choose_generator,
+            )
+            history = train_gan(
+                trainer,
+                images,
+                generator,
+                epochs=self._epochs(len(images)),
+                batch_size=self.batch_size,
+                rng=rng,
+                label=label,
+                verbose=self.verbose,
+                checkpoint_every=self.snapshot_every,
+                on_checkpoint=monitor,
+            )
+            monitor.restore_best(generator)
+            return (
+                generator,
+                history,
+                monitor.report(),
+                self._generate(generator, n_new, rng),
+            )
 
     def _generate(self, generator, n_samples, rng):
         chunks = []

@@ -12,8 +12,11 @@ generator, a sigmoid output in the discriminator):
 * ``"dense"``: small fully-connected networks for plain tabular rows.
 
 Every builder takes ``dtype``, a Keras dtype policy name such as ``"float32"``
-or ``"mixed_bfloat16"``, set per layer; the output layers always compute in
-float32.
+or ``"mixed_bfloat16"``, set per layer. The discriminator's output layer and
+the generator's final tanh compute in float32; the generator's last
+convolution runs in the given precision (measured on an H100, computing that
+128-to-3-channel convolution in float32 took 58 % of the bf16 generator's time,
+docs/benchmarks.md).
 """
 
 import math
@@ -70,7 +73,9 @@ def build_seed_discriminator(image_shape=(128, 128, 3), dtype="float32"):
     return keras.Model(inputs, outputs, name="seed_discriminator")
 
 
-def build_seed_generator(latent_dim=100, channels=3, dropout=0.0, dtype="float32"):
+def build_seed_generator(
+    latent_dim=100, channels=3, dropout=0.0, dtype="float32", output_dtype=None
+):
     """The article's generator: a 16x16x256 seed upsampled three times to 128x128.
 
     Parameters
@@ -84,6 +89,8 @@ def build_seed_generator(latent_dim=100, channels=3, dropout=0.0, dtype="float32
         its printed network has none). Dropout has no parameters.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    output_dtype : str, default=None
+        Policy of the last convolution; None: ``dtype``.
 
     Returns
     -------
@@ -105,9 +112,8 @@ def build_seed_generator(latent_dim=100, channels=3, dropout=0.0, dtype="float32
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    outputs = layers.Conv2D(
-        channels, 3, padding="same", activation="tanh", dtype="float32"
-    )(x)
+    x = layers.Conv2D(channels, 3, padding="same", dtype=output_dtype or dtype)(x)
+    outputs = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="seed_generator")
 
 
@@ -130,6 +136,7 @@ def build_generator(
     batch_norm=True,
     dropout=0.0,
     dtype="float32",
+    output_dtype=None,
 ):
     """A DC-GAN generator for images of any size from 8x8.
 
@@ -155,6 +162,8 @@ def build_generator(
         Dropout after each upsampling block (tip 7).
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    output_dtype : str, default=None
+        Policy of the last convolution; None: ``dtype``.
 
     Returns
     -------
@@ -188,9 +197,8 @@ def build_generator(
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    x = layers.Conv2D(channels, 3, padding="same", activation="tanh", dtype="float32")(
-        x
-    )
+    x = layers.Conv2D(channels, 3, padding="same", dtype=output_dtype or dtype)(x)
+    x = layers.Activation("tanh", dtype="float32")(x)
     extra_h, extra_w = grid_h * 2**steps - height, grid_w * 2**steps - width
     if extra_h or extra_w:
         crop = (
@@ -301,6 +309,7 @@ def build_gan(
     batch_norm=None,
     generator_dropout=0.0,
     dtype="float32",
+    output_dtype=None,
 ):
     """Build a ``(generator, discriminator)`` pair.
 
@@ -322,6 +331,8 @@ def build_gan(
         Dropout in the generator.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    output_dtype : str, default=None
+        Policy of the generator's last convolution; None: ``dtype``.
 
     Returns
     -------
@@ -362,13 +373,21 @@ def build_gan(
                 "which have no batch normalisation; use architecture='default'."
             )
         return (
-            build_seed_generator(latent_dim, sample_shape[2], generator_dropout, dtype),
+            build_seed_generator(
+                latent_dim, sample_shape[2], generator_dropout, dtype, output_dtype
+            ),
             build_seed_discriminator(tuple(sample_shape), dtype),
         )
     bn = True if batch_norm is None else batch_norm
     return (
         build_generator(
-            sample_shape, latent_dim, generator_filters, bn, generator_dropout, dtype
+            sample_shape,
+            latent_dim,
+            generator_filters,
+            bn,
+            generator_dropout,
+            dtype,
+            output_dtype,
         ),
         build_discriminator(sample_shape, discriminator_filters, bn, dtype),
     )

@@ -1,13 +1,23 @@
-"""What an operator looks at: grids of generated images, written atomically."""
+"""What an operator looks at: image grids, snapshots, and the checkpoint monitor.
+
+Everything written here is written atomically (under a temporary name in the
+same folder, then renamed), so an interrupted run leaves no half-written file.
+"""
 
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
+from keras import ops
 from PIL import Image
 
-__all__ = ["image_grid", "save_image_grid"]
+from .metrics import kernel_distance
+from .training import GANTrainingWarning
+from .training._loop import label_text
+
+__all__ = ["image_grid", "save_image_grid", "class_folder_name", "CheckpointMonitor"]
 
 
 def image_grid(images, n_columns=7, padding=1):
@@ -41,13 +51,19 @@ def image_grid(images, n_columns=7, padding=1):
     n, height, width, channels = images.shape
     n_rows = -(-n // n_columns)
     grid = np.full(
-        (n_rows * (height + padding) - padding, n_columns * (width + padding) - padding,
-         channels),
+        (
+            n_rows * (height + padding) - padding,
+            n_columns * (width + padding) - padding,
+            channels,
+        ),
         255,
         dtype=np.uint8,
     )
     for i, image in enumerate(images):
-        top, left = (i // n_columns) * (height + padding), (i % n_columns) * (width + padding)
+        top, left = (
+            (i // n_columns) * (height + padding),
+            (i % n_columns) * (width + padding),
+        )
         grid[top : top + height, left : left + width] = image
     return grid
 
@@ -77,11 +93,13 @@ def save_image_grid(images, path, n_columns=7, scale=1):
     grid = image_grid(images, n_columns)
     picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
     if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale),
-                                 Image.NEAREST)
+        picture = picture.resize(
+            (picture.width * scale, picture.height * scale), Image.NEAREST
+        )
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
     try:
         with os.fdopen(handle, "wb") as file:
             picture.save(file, format="PNG")
@@ -90,3 +108,188 @@ def save_image_grid(images, path, n_columns=7, scale=1):
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _atomic_save_model(model, path):
+    """Save a Keras model in the .keras format under a temporary name, then rename."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".keras"
+    )
+    os.close(handle)
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _atomic_append(path, line):
+    """Append a line by rewriting the file under a temporary name and renaming it."""
+    path = Path(path)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(old + line + "\n")
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def class_folder_name(label):
+    """A folder name for a class label that cannot leave its parent folder.
+
+    Examples
+    --------
+    >>> from gansampler.monitoring import class_folder_name
+    >>> class_folder_name(3), class_folder_name("../etc")
+    ('class_3', 'class_.._etc')
+    """
+    text = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(label))
+    return f"class_{text}"
+
+
+# Quality scores compare images at no more than this many pixels a side.
+SCORE_SIZE = 16
+# Generated images whose spread is below this share of the real images' spread
+# are taken as a collapsed generator (all outputs alike).
+DIVERSITY_COLLAPSE = 0.2
+
+
+def _score_space(images):
+    """Flatten training-space images, average-pooled to at most SCORE_SIZE a side."""
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim == 4:
+        n, height, width, channels = images.shape
+        fh, fw = max(1, height // SCORE_SIZE), max(1, width // SCORE_SIZE)
+        images = images[:, : height - height % fh, : width - width % fw]
+        images = images.reshape(n, height // fh, fh, width // fw, fw, channels).mean(
+            axis=(2, 4)
+        )
+    return images.reshape(len(images), -1)
+
+
+def _spread(features):
+    """Mean distance of the samples to their centroid."""
+    return float(np.mean(np.linalg.norm(features - features.mean(axis=0), axis=1)))
+
+
+class CheckpointMonitor:
+    """Looks at a class's generator at each checkpoint, for the sampler.
+
+    At each checkpoint it draws images from a fixed noise batch and, as asked,
+    writes snapshots (a 7x7 grid as PNG, the generator as ``.keras``, the
+    article's summary line), scores the images against real images of the class
+    (kernel distance in pixel space, pooled to at most 16x16) and keeps the
+    weights of the best-scoring checkpoint, and detects a collapsed generator
+    (its images much less varied than the real ones).
+
+    Parameters
+    ----------
+    label : object
+        The class.
+    real : ndarray
+        Real images of the class in training space (float32 in ``[-1, 1]``),
+        held back from training when there are enough.
+    image_shape : tuple of int or None
+        ``(H, W, C)`` of the images, for the grids; None for tabular rows.
+    latent_dim : int
+        Size of the noise vector.
+    seed : int
+        Seeds the fixed noise.
+    snapshot_dir : path-like or None
+        Where snapshots go (a sub-folder per class); None writes none.
+    choose : bool
+        Score each checkpoint and keep the best.
+    """
+
+    def __init__(
+        self, label, real, image_shape, latent_dim, seed, snapshot_dir=None, choose=True
+    ):
+        self.label = label
+        self.real = _score_space(real)
+        self.image_shape = image_shape
+        self.choose = choose
+        self.noise = (
+            np.random.default_rng(seed)
+            .standard_normal((max(49, min(256, 2 * len(real))), latent_dim))
+            .astype(np.float32)
+        )
+        self.folder = None
+        if snapshot_dir is not None:
+            self.folder = Path(snapshot_dir) / class_folder_name(label)
+            self.folder.mkdir(parents=True, exist_ok=True)
+        self.scores = []
+        self.best = None  # (score, epoch, weights)
+        self.collapsed_at = None
+        self.was_varied = False
+
+    def __call__(self, epoch, generator, history):
+        fake = ops.convert_to_numpy(generator(self.noise, training=False))
+        if self.folder is not None:
+            self._snapshot(epoch, generator, fake, history)
+        features = _score_space(fake)
+        varied = _spread(features) >= DIVERSITY_COLLAPSE * _spread(self.real)
+        # An untrained generator's images are all alike; only a generator that
+        # has been varied and then loses it has collapsed.
+        self.was_varied = self.was_varied or varied
+        if self.was_varied and not varied:
+            self.collapsed_at = epoch
+            warnings.warn(
+                f"GAN of class {label_text(self.label)}, epoch {epoch}: the "
+                "generated images collapsed to nearly one image (mode collapse). "
+                "Training of this class stopped; it keeps the best generator so far.",
+                GANTrainingWarning,
+                stacklevel=2,
+            )
+            return True
+        if self.choose:
+            score = kernel_distance(self.real, features, n_subsets=10, random_state=0)
+            self.scores.append((epoch, score))
+            if self.best is None or score < self.best[0]:
+                self.best = (
+                    score,
+                    epoch,
+                    [ops.convert_to_numpy(v) for v in generator.variables],
+                )
+        return False
+
+    def _snapshot(self, epoch, generator, fake, history):
+        stem = self.folder / f"epoch_{epoch:04d}"
+        if self.image_shape is not None:
+            images = (fake[:49].reshape(-1, *self.image_shape) + 1) / 2
+            save_image_grid(
+                images,
+                stem.with_suffix(".png"),
+                scale=max(1, 128 // self.image_shape[0]),
+            )
+        _atomic_save_model(generator, stem.with_suffix(".keras"))
+        accuracy_real = history["d_acc_real"][-1]
+        accuracy_fake = history["d_acc_fake"][-1]
+        _atomic_append(
+            self.folder / "summary.txt",
+            f">{epoch}, Accuracy real: {accuracy_real:.0%}, fake: {accuracy_fake:.0%}",
+        )
+
+    def restore_best(self, generator):
+        """Put the best checkpoint's weights into ``generator``; returns its epoch."""
+        if self.best is None:
+            return None
+        for variable, value in zip(generator.variables, self.best[2], strict=True):
+            variable.assign(value)
+        return self.best[1]
+
+    def report(self):
+        """The chosen epoch and the scores, for the sampler's ``quality_``."""
+        return {
+            "chosen_epoch": None if self.best is None else self.best[1],
+            "kernel_distance": None if self.best is None else self.best[0],
+            "scores": list(self.scores),
+            "collapsed_at": self.collapsed_at,
+        }

@@ -33,6 +33,7 @@ def test_seed_architecture_follows_the_recipe():
     kinds = {type(layer).__name__ for layer in generator.layers + discriminator.layers}
     assert "MaxPooling2D" not in kinds and "AveragePooling2D" not in kinds
     assert generator.layers[-1].activation.__name__ == "tanh"
+    assert generator.layers[-1].compute_dtype == "float32"
     assert discriminator.layers[-1].activation.__name__ == "sigmoid"
 
 

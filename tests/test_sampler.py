@@ -177,7 +177,7 @@ def test_nan_losses_warn_and_keep_a_finite_generator(digits):
         batch_norm=False,
     )
     with pytest.warns(
-        GANTrainingWarning, match=r"class 2: NaN or infinite loss at epoch \d"
+        GANTrainingWarning, match=r"class 2, epoch \d+: NaN or infinite loss"
     ):
         X_res, _ = sampler.fit_resample(X, y)
     assert X_res.shape == (100, 8, 8, 1)
@@ -196,7 +196,7 @@ def test_collapsed_discriminator_warns(digits):
     )
     with pytest.warns(
         GANTrainingWarning,
-        match=r"class 2: the discriminator loss collapsed .* at epoch \d+",
+        match=r"class 2, epoch \d+: the discriminator loss stayed below",
     ):
         sampler.fit_resample(X, y)
 

@@ -6,34 +6,59 @@ import warnings
 import numpy as np
 from keras import ops
 
-__all__ = ["METRICS", "GANTrainingWarning", "train_gan"]
+__all__ = ["METRICS", "GANTrainingWarning", "checkpoint_epochs", "train_gan"]
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
 
 # The article's tip 8: a discriminator loss of about 0.0 is a failure mode.
 D_LOSS_COLLAPSE = 1e-3
+COLLAPSE_PATIENCE = 5
+
+# Epochs are grouped so that one compiled call runs at least this many batches.
+STEPS_PER_CALL = 32
 
 
 class GANTrainingWarning(UserWarning):
     """Training of a class's GAN went wrong: NaN losses or a collapsed discriminator."""
 
 
-def _batch_indices(rng, n_images, batch_size):
-    """One shuffled epoch as an (n_batches, batch_size) index array.
+def label_text(label):
+    """A class label as warnings and progress lines show it: 3, not np.int64(3)."""
+    return repr(label.item() if isinstance(label, np.generic) else label)
 
-    The images left over after the last full batch are dropped for this epoch.
+
+def _batch_indices(rng, n_images, batch_size, n_epochs):
+    """Shuffled epochs as an (n_epochs * n_batches, batch_size) index array.
+
+    Each epoch is a new permutation; the images left over after its last full
+    batch are dropped for that epoch.
     """
     n_batches = max(1, n_images // batch_size)
-    return rng.permutation(n_images)[: n_batches * batch_size].reshape(n_batches, -1)
+    return np.concatenate(
+        [
+            rng.permutation(n_images)[: n_batches * batch_size].reshape(n_batches, -1)
+            for _ in range(n_epochs)
+        ]
+    )
 
 
 def _format_epoch(label, epoch, epochs, n_batches, row):
     d1, d2, g, acc_real, acc_fake = row
     return (
-        f">class {label}, epoch {epoch}/{epochs}, {n_batches}/{n_batches} batches, "
+        f">class {label_text(label)}, epoch {epoch}/{epochs}, "
+        f"{n_batches}/{n_batches} batches, "
         f"d1={d1:.3f}, d2={d2:.3f} g={g:.3f}, "
         f"accuracy real: {acc_real:.0%}, fake: {acc_fake:.0%}"
     )
+
+
+def checkpoint_epochs(epochs, every=None):
+    """The epochs after which the generator is saved: every ``every``-th and the last.
+
+    ``every=None`` saves about ten times per run.
+    """
+    every = every or max(1, math.ceil(epochs / 10))
+    return sorted({*range(every, epochs + 1, every), epochs})
 
 
 def train_gan(
@@ -46,8 +71,17 @@ def train_gan(
     rng,
     label,
     verbose=0,
+    checkpoint_every=None,
+    on_checkpoint=None,
 ):
     """Train one class's GAN and copy the trained weights into ``generator``.
+
+    Several epochs run in one compiled call (at least ``STEPS_PER_CALL`` batches
+    where the run allows), so the Python overhead is paid rarely. Training stops
+    early when it diverges: a NaN or infinite loss, or a discriminator loss
+    below ``D_LOSS_COLLAPSE`` for ``COLLAPSE_PATIENCE`` epochs in a row (the
+    article's tip 8). Both are reported as a :class:`GANTrainingWarning` naming
+    the class and the epoch.
 
     Parameters
     ----------
@@ -56,8 +90,8 @@ def train_gan(
     images : ndarray
         The class's training samples, float32 in ``[-1, 1]``.
     generator : keras.Model
-        Receives the trained weights (on a NaN loss: the last weights saved
-        before it, saved every tenth of the run).
+        Receives the trained weights at each checkpoint; after a divergence it
+        keeps those of the last checkpoint before it.
     epochs, batch_size : int
         The batch size is capped at the number of images.
     rng : numpy.random.Generator
@@ -65,51 +99,76 @@ def train_gan(
     label : object
         The class, for progress lines and warnings.
     verbose : int, default=0
-        0 silent, 1 about ten lines per class, 2 a line per epoch.
+        0 silent, 1 a line per checkpoint, 2 a line per epoch.
+    checkpoint_every : int, default=None
+        Epochs between checkpoints; None: about ten per run.
+    on_checkpoint : callable, default=None
+        Called as ``on_checkpoint(epoch, generator, history)`` after each checkpoint; a
+        true return value stops training (for example on mode collapse).
 
     Returns
     -------
-    dict
-        Per metric name in ``METRICS``, a list with one mean per epoch.
+    history : dict
+        Per metric name in ``METRICS``, a list with one mean per epoch trained.
     """
     history = {name: [] for name in METRICS}
     n_images = len(images)
     batch_size = min(batch_size, n_images)
+    n_batches = max(1, n_images // batch_size)
+    epochs_per_call = max(1, math.ceil(STEPS_PER_CALL / n_batches))
+    checkpoints = checkpoint_epochs(epochs, checkpoint_every)
     data = trainer.to_device(images)
-    checkpoint_every = max(1, math.ceil(epochs / 10))
-    print_every = 1 if verbose > 1 else checkpoint_every
-    collapse_warned = False
+    collapsed_for = 0
+    epoch = 0
 
-    for epoch in range(1, epochs + 1):
-        indices = _batch_indices(rng, n_images, batch_size)
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        per_batch = ops.convert_to_numpy(trainer.run_epoch(data, indices, seed))
-        row = per_batch.astype(np.float64).mean(axis=0)
-
-        if not np.all(np.isfinite(row)):
-            warnings.warn(
-                f"GAN of class {label!r}: NaN or infinite loss at epoch {epoch}; "
-                "training of this class stopped, keeping the generator of epoch "
-                f"{checkpoint_every * ((epoch - 1) // checkpoint_every)}.",
-                GANTrainingWarning,
-                stacklevel=3,
-            )
-            return history
-
-        for name, value in zip(METRICS, row, strict=True):
-            history[name].append(float(value))
-        if not collapse_warned and max(row[0], row[1]) < D_LOSS_COLLAPSE:
-            collapse_warned = True
-            warnings.warn(
-                f"GAN of class {label!r}: the discriminator loss collapsed to "
-                f"{max(row[0], row[1]):.1e} at epoch {epoch}; the generator is "
-                "probably failing (article tip 8). Try fewer epochs, a lower "
-                "d_learning_rate or batch_norm.",
-                GANTrainingWarning,
-                stacklevel=3,
-            )
-        if verbose and (epoch % print_every == 0 or epoch == epochs):
-            print(_format_epoch(label, epoch, epochs, len(indices), row), flush=True)
-        if epoch % checkpoint_every == 0 or epoch == epochs:
-            trainer.save(generator)
+    for checkpoint in checkpoints:
+        while epoch < checkpoint:
+            n_epochs = min(epochs_per_call, checkpoint - epoch)
+            indices = _batch_indices(rng, n_images, batch_size, n_epochs)
+            seed = int(rng.integers(np.iinfo(np.int32).max))
+            per_batch = ops.convert_to_numpy(trainer.run_epoch(data, indices, seed))
+            rows = per_batch.astype(np.float64).reshape(n_epochs, n_batches, -1)
+            for row in rows.mean(axis=1):
+                epoch += 1
+                collapsed_for = (
+                    collapsed_for + 1 if max(row[:2]) < D_LOSS_COLLAPSE else 0
+                )
+                failure = _failure(row, collapsed_for)
+                if failure:
+                    _warn(label, epoch, failure, checkpoints)
+                    return history
+                for name, value in zip(METRICS, row, strict=True):
+                    history[name].append(float(value))
+                if verbose > 1 or (verbose and epoch == checkpoint):
+                    print(
+                        _format_epoch(label, epoch, epochs, n_batches, row), flush=True
+                    )
+        trainer.save(generator)
+        if on_checkpoint is not None and on_checkpoint(epoch, generator, history):
+            break
     return history
+
+
+def _failure(row, collapsed_for):
+    """Why an epoch's mean metrics show a failed run, or None."""
+    if not np.all(np.isfinite(row)):
+        return "NaN or infinite loss"
+    if collapsed_for >= COLLAPSE_PATIENCE:
+        return (
+            f"the discriminator loss stayed below {D_LOSS_COLLAPSE} for "
+            f"{COLLAPSE_PATIENCE} epochs (the generator is probably failing, article "
+            "tip 8; try fewer epochs, a lower d_learning_rate or batch_norm)"
+        )
+    return None
+
+
+def _warn(label, epoch, failure, checkpoints):
+    saved = [c for c in checkpoints if c < epoch]
+    kept = f"epoch {saved[-1]}" if saved else "its initial weights"
+    warnings.warn(
+        f"GAN of class {label_text(label)}, epoch {epoch}: {failure}. Training of "
+        f"this class stopped; it keeps the generator of {kept}, or the best one so "
+        "far when the generator is chosen by score.",
+        GANTrainingWarning,
+        stacklevel=3,
+    )

@@ -39,7 +39,17 @@ class Trainer:
         ]
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
-        self._run_epoch = tf.function(self._epoch, jit_compile=jit_compile)
+        # One trace for every class and chunk of epochs: the number of batches,
+        # the batch size and the number of images are left dynamic, so the
+        # same graph (and the same arithmetic) runs whatever the class.
+        signature = [
+            tf.TensorSpec([None, *discriminator.input_shape[1:]], tf.float32),
+            tf.TensorSpec([None, None], tf.int32),
+            tf.TensorSpec([], tf.int32),
+        ]
+        self._run_epoch = tf.function(
+            self._epoch, jit_compile=jit_compile, input_signature=signature
+        )
 
     def load(self, generator, discriminator):
         for target, source in (

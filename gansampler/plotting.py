@@ -1,0 +1,299 @@
+"""Figures for the operator: training curves and grids of generated images.
+
+matplotlib is an optional dependency (``pip install gansampler[plot]``); it is
+imported only when a function here is called. Figures are made with
+:class:`matplotlib.figure.Figure` rather than ``pyplot``, so nothing is shown,
+no global figure list grows, and any backend (Agg on a server) works. Files
+are written atomically: a temporary file in the same folder, then renamed.
+"""
+
+import os
+import tempfile
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["plot_history", "plot_image_grid", "save_figure"]
+
+# history_ keys of one class, their legend labels, and which panel they go to.
+_LOSSES = {
+    "d_loss_real": "d1: D loss on real",
+    "d_loss_fake": "d2: D loss on fake",
+    "g_loss": "g: G loss",
+}
+_ACCURACIES = {
+    "d_acc_real": "D accuracy on real",
+    "d_acc_fake": "D accuracy on fake",
+}
+
+
+def _figure_class():
+    """matplotlib's Figure, or an ImportError that says how to install it."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(
+            "Plotting needs matplotlib, an optional dependency of gansampler: "
+            "pip install gansampler[plot]"
+        ) from error
+    return Figure
+
+
+def save_figure(figure, path, *, dpi=100):
+    """Write a figure atomically (temporary file in the same folder, renamed).
+
+    Parameters
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure.
+    path : str or path-like
+        The file to write; its suffix picks the format (``.png``, ``.pdf``,
+        ``.svg``, ...; none means PNG). Its folder must exist.
+    dpi : int, default=100
+        Resolution of raster formats.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    path = Path(path)
+    file_format = path.suffix[1:].lower() or "png"
+    handle, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "wb") as file:
+            figure.savefig(file, format=file_format, dpi=dpi)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _histories(history, classes):
+    """Normalise ``history`` to a dict {class: {key: list}}."""
+    if hasattr(history, "history_"):
+        history = history.history_
+    elif hasattr(history, "get_params") and not isinstance(history, dict):
+        raise ValueError(
+            f"This {type(history).__name__} has no history_; fit it first."
+        )
+    if not isinstance(history, dict):
+        raise TypeError(
+            "history must be a fitted DCGANOverSampler, its history_ dict "
+            "{class: {'d_loss_real': [...], ...}}, or one class's dict; got "
+            f"{type(history).__name__}."
+        )
+    known = set(_LOSSES) | set(_ACCURACIES)
+    if history and known & set(history):  # one class's curves
+        history = {None: history}
+    if classes is not None:
+        missing = [label for label in classes if label not in history]
+        if missing:
+            raise ValueError(
+                f"No history for classes {missing!r}; history has {list(history)!r}."
+            )
+        history = {label: history[label] for label in classes}
+    if not history:
+        raise ValueError(
+            "The history is empty: the sampler grew no class (nothing to plot)."
+        )
+    for label, curves in history.items():
+        if not isinstance(curves, dict) or not known & set(curves):
+            raise ValueError(
+                f"The history of class {label!r} has none of the curves "
+                f"{sorted(known)}."
+            )
+    return history
+
+
+def plot_history(history, *, classes=None, axes=None, path=None, dpi=100):
+    """Plot the GAN's training curves per class, as the article monitors them.
+
+    For each class, the left panel shows the losses the article prints per
+    batch, ``d1`` (discriminator on real images), ``d2`` (on generated images)
+    and ``g`` (generator); the right panel shows the discriminator's accuracy
+    on real and on generated images. A discriminator that wins outright
+    (accuracies at 1, ``g`` climbing) or losses that diverge point to a failed
+    training; with a healthy one the curves settle. Curves do not prove quality:
+    look at the images (:func:`plot_image_grid`) and the metrics of
+    :mod:`gansampler.metrics` too.
+
+    Parameters
+    ----------
+    history : DCGANOverSampler or dict
+        A fitted sampler, its ``history_`` (``{class: {'d_loss_real': [...],
+        'd_loss_fake': [...], 'g_loss': [...], 'd_acc_real': [...],
+        'd_acc_fake': [...]}}``) or one class's dict of curves. Missing curves
+        are left out.
+    classes : list, default=None
+        The classes to plot, in order; None plots all.
+    axes : array-like of matplotlib Axes, shape (n_classes, 2), default=None
+        Axes to draw into (their figure is returned); None makes a new figure.
+    path : str or path-like, default=None
+        Also write the figure there (atomically; format from the suffix).
+    dpi : int, default=100
+        Resolution when writing ``path``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One row per class, losses left, accuracies right.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    ValueError
+        If the history is empty or has none of the known curves.
+
+    Examples
+    --------
+    >>> from gansampler.plotting import plot_history
+    >>> history = {3: {"d_loss_real": [0.7, 0.6], "d_loss_fake": [0.7, 0.5],
+    ...                "g_loss": [0.8, 1.0], "d_acc_real": [0.5, 0.7],
+    ...                "d_acc_fake": [0.4, 0.8]}}
+    >>> figure = plot_history(history)
+    >>> [len(ax.lines) for ax in figure.axes]
+    [3, 2]
+    """
+    Figure = _figure_class()
+    history = _histories(history, classes)
+    n_rows = len(history)
+    if axes is None:
+        figure = Figure(figsize=(10, 2.8 * n_rows), layout="constrained")
+        axes = figure.subplots(n_rows, 2, squeeze=False)
+    else:
+        axes = np.asarray(axes, dtype=object).reshape(-1, 2)
+        if len(axes) != n_rows:
+            raise ValueError(
+                f"axes has {len(axes)} rows of 2; {n_rows} class(es) need "
+                f"{n_rows} rows."
+            )
+        figure = axes[0, 0].get_figure()
+    for (label, curves), (loss_ax, acc_ax) in zip(history.items(), axes, strict=True):
+        name = "" if label is None else f"class {label!r}: "
+        for ax, keys, title, ylabel in (
+            (loss_ax, _LOSSES, "losses", "loss"),
+            (acc_ax, _ACCURACIES, "discriminator accuracy", "accuracy"),
+        ):
+            for key, legend in keys.items():
+                if key in curves:
+                    values = np.asarray(curves[key], dtype=float)
+                    ax.plot(np.arange(1, len(values) + 1), values, label=legend)
+            ax.set_title(name + title)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(ylabel)
+            if ax.lines:
+                ax.legend(loc="best", fontsize="small")
+        acc_ax.set_ylim(-0.02, 1.02)
+    if path is not None:
+        save_figure(figure, path, dpi=dpi)
+    return figure
+
+
+def plot_image_grid(
+    images,
+    *,
+    n_columns=7,
+    ax=None,
+    title=None,
+    value_range=None,
+    path=None,
+    dpi=100,
+):
+    """Show images in a grid, like the article's 7x7 ``save_plot``.
+
+    Parameters
+    ----------
+    images : array-like of shape (n, H, W) or (n, H, W, C)
+        Images: uint8 (0-255), or floats in ``[0, 1]`` unless ``value_range``
+        says otherwise. ``C`` is 1, 3 or 4.
+    n_columns : int, default=7
+        Images per row.
+    ax : matplotlib Axes, default=None
+        Axes to draw into (its figure is returned); None makes a new figure.
+    title : str, default=None
+        Title above the grid.
+    value_range : tuple of float, default=None
+        ``(low, high)`` of the values shown black and white, for floats not in
+        ``[0, 1]`` (a generator's ``[-1, 1]``, digits' 0-16). Values outside
+        are clipped.
+    path : str or path-like, default=None
+        Also write the figure there (atomically; format from the suffix).
+    dpi : int, default=100
+        Resolution when writing ``path``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure holding the grid.
+
+    Raises
+    ------
+    ImportError
+        If matplotlib is not installed.
+    ValueError
+        If ``images`` is not a stack of images.
+
+    See Also
+    --------
+    gansampler.monitoring.save_image_grid : The grid as a PNG, without
+        matplotlib.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.plotting import plot_image_grid
+    >>> figure = plot_image_grid(np.zeros((10, 8, 8), np.uint8), title="class 3")
+    >>> len(figure.axes), figure.axes[0].images[0].get_array().shape
+    (1, (17, 62))
+    """
+    from .monitoring import image_grid
+
+    Figure = _figure_class()
+    images = np.asarray(images)
+    if images.ndim not in (3, 4) or len(images) == 0:
+        raise ValueError(
+            "images must be a non-empty stack of shape (n, H, W) or (n, H, W, C); "
+            f"got shape {images.shape}."
+        )
+    if images.ndim == 4 and images.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"images must have 1, 3 or 4 channels; got {images.shape[-1]}."
+        )
+    if not isinstance(n_columns, Integral) or n_columns < 1:
+        raise ValueError(f"n_columns must be an int >= 1; got {n_columns!r}.")
+    if value_range is not None:
+        low, high = (float(v) for v in value_range)
+        if not high > low:
+            raise ValueError(
+                f"value_range must be (low, high) with high > low; got {value_range!r}."
+            )
+        images = (images.astype(np.float64) - low) / (high - low)
+    elif images.dtype != np.uint8:
+        images = images.astype(np.float64)
+    grid = image_grid(images, n_columns=int(min(n_columns, len(images))))
+    if ax is None:
+        rows, columns = grid.shape[:2]
+        scale = 6.0 / max(rows, columns)
+        figure = Figure(
+            figsize=(max(columns * scale, 1.0), max(rows * scale, 1.0) + 0.4),
+            layout="constrained",
+        )
+        ax = figure.add_subplot()
+    else:
+        figure = ax.get_figure()
+    if grid.shape[-1] == 1:
+        ax.imshow(grid[..., 0], cmap="gray", vmin=0, vmax=255, interpolation="nearest")
+    else:
+        ax.imshow(grid, interpolation="nearest")
+    ax.set_axis_off()
+    if title is not None:
+        ax.set_title(title)
+    if path is not None:
+        save_figure(figure, path, dpi=dpi)
+    return figure

@@ -1,0 +1,199 @@
+"""The GAN train step on JAX: one jitted ``lax.scan`` over the batches of an epoch.
+
+The networks run through ``stateless_call`` and the optimizers through
+``stateless_apply``; the trainer keeps all state (trainable and non-trainable
+variables of both networks, which include BatchNorm statistics and the Dropout
+seed-generator state, and both optimizers' variables) as JAX arrays between
+epochs, donated to each epoch call, and writes the generator's state back into
+a Keras model only in ``save``.
+"""
+
+import jax
+import jax.numpy as jnp
+import keras
+import numpy as np
+
+__all__ = ["Trainer"]
+
+
+def _bce(target, probabilities):
+    return jnp.mean(keras.losses.binary_crossentropy(target, probabilities))
+
+
+def _copy(values):
+    # A fresh buffer per value: the trainer donates its state to every epoch
+    # call, which must never delete an array a Keras variable still holds.
+    return [jnp.array(value, copy=True) for value in values]
+
+
+class Trainer:
+    """Trains a generator / discriminator pair; see ``gansampler.training``."""
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        *,
+        d_optimizer,
+        g_optimizer,
+        batch_size,
+        jit_compile,
+    ):
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.batch_size = batch_size
+        self.latent_dim = generator.input_shape[-1]
+        self.d_optimizer.build(discriminator.trainable_variables)
+        self.g_optimizer.build(generator.trainable_variables)
+        # Optimizer state as built (zero moments, zero step count, the learning
+        # rate, the loss scale), restored for every new class.
+        self._fresh_optimizer_state = [
+            [np.array(variable.value) for variable in optimizer.variables]
+            for optimizer in (self.d_optimizer, self.g_optimizer)
+        ]
+        # jit_compile=False runs the epoch eagerly (op by op): only useful for
+        # debugging, so every other value compiles.
+        epoch = self._epoch
+        if jit_compile is not False:
+            epoch = jax.jit(epoch, donate_argnums=(0,))
+        self._run_epoch = epoch
+        self._state = None
+        self.load(generator, discriminator)
+
+    # -- state ------------------------------------------------------------
+    def load(self, generator, discriminator):
+        d_fresh, g_fresh = self._fresh_optimizer_state
+        self._state = {
+            "g_trainable": _copy(v.value for v in generator.trainable_variables),
+            "g_non_trainable": _copy(
+                v.value for v in generator.non_trainable_variables
+            ),
+            "d_trainable": _copy(v.value for v in discriminator.trainable_variables),
+            "d_non_trainable": _copy(
+                v.value for v in discriminator.non_trainable_variables
+            ),
+            "g_optimizer": _copy(g_fresh),
+            "d_optimizer": _copy(d_fresh),
+        }
+
+    def save(self, generator):
+        state = self._state
+        for variables, values in (
+            (generator.trainable_variables, state["g_trainable"]),
+            (generator.non_trainable_variables, state["g_non_trainable"]),
+        ):
+            for variable, value in zip(variables, _copy(values), strict=True):
+                variable.assign(value)
+
+    def to_device(self, images):
+        return jnp.asarray(images, dtype=jnp.float32)
+
+    def run_epoch(self, images, indices, seed):
+        self._state, metrics = self._run_epoch(
+            self._state,
+            images,
+            jnp.asarray(indices, jnp.int32),
+            jnp.asarray(seed, jnp.uint32),
+        )
+        return metrics
+
+    # -- the traced step ----------------------------------------------------
+    def _d_loss(self, d_trainable, d_non_trainable, d_opt_state, images, target):
+        probabilities, d_non_trainable = self.discriminator.stateless_call(
+            d_trainable, d_non_trainable, images, training=True
+        )
+        loss = _bce(target, probabilities)
+        mapping = list(zip(self.d_optimizer.variables, d_opt_state, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            scaled = self.d_optimizer.scale_loss(loss)
+        return scaled, (loss, probabilities, d_non_trainable)
+
+    def _g_loss(
+        self,
+        g_trainable,
+        g_non_trainable,
+        d_trainable,
+        d_non_trainable,
+        g_opt_state,
+        noise,
+        target,
+    ):
+        fake, g_non_trainable = self.generator.stateless_call(
+            g_trainable, g_non_trainable, noise, training=True
+        )
+        probabilities, d_non_trainable = self.discriminator.stateless_call(
+            d_trainable, d_non_trainable, fake, training=True
+        )
+        loss = _bce(target, probabilities)
+        mapping = list(zip(self.g_optimizer.variables, g_opt_state, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            scaled = self.g_optimizer.scale_loss(loss)
+        return scaled, (loss, g_non_trainable, d_non_trainable)
+
+    def _step(self, state, real, noise_d, noise_g):
+        d_grad = jax.value_and_grad(self._d_loss, has_aux=True)
+        g_grad = jax.value_and_grad(self._g_loss, has_aux=True)
+        ones = jnp.ones((real.shape[0], 1), jnp.float32)
+        zeros = jnp.zeros_like(ones)
+        g_tv, g_ntv = state["g_trainable"], state["g_non_trainable"]
+        d_tv, d_ntv = state["d_trainable"], state["d_non_trainable"]
+        g_opt, d_opt = state["g_optimizer"], state["d_optimizer"]
+
+        # Discriminator on the real batch.
+        (_, (d_loss_real, p_real, d_ntv)), grads = d_grad(
+            d_tv, d_ntv, d_opt, real, ones
+        )
+        d_tv, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_tv)
+
+        # Discriminator on a batch of fakes (no gradient into the generator).
+        fake, g_ntv = self.generator.stateless_call(g_tv, g_ntv, noise_d, training=True)
+        fake = jax.lax.stop_gradient(fake)
+        (_, (d_loss_fake, p_fake, d_ntv)), grads = d_grad(
+            d_tv, d_ntv, d_opt, fake, zeros
+        )
+        d_tv, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_tv)
+
+        # Generator through the discriminator, target "real".
+        (_, (g_loss, g_ntv, d_ntv)), grads = g_grad(
+            g_tv, g_ntv, d_tv, d_ntv, g_opt, noise_g, ones
+        )
+        g_tv, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_tv)
+
+        acc_real = jnp.mean((p_real > 0.5).astype(jnp.float32))
+        acc_fake = jnp.mean((p_fake < 0.5).astype(jnp.float32))
+        metrics = jnp.stack(
+            [
+                d_loss_real.astype(jnp.float32),
+                d_loss_fake.astype(jnp.float32),
+                g_loss.astype(jnp.float32),
+                acc_real,
+                acc_fake,
+            ]
+        )
+        state = {
+            "g_trainable": g_tv,
+            "g_non_trainable": g_ntv,
+            "d_trainable": d_tv,
+            "d_non_trainable": d_ntv,
+            "g_optimizer": g_opt,
+            "d_optimizer": d_opt,
+        }
+        return state, metrics
+
+    def _epoch(self, state, images, indices, seed):
+        batch = indices.shape[1]
+        key = jax.random.key(seed)
+
+        def body(state, xs):
+            batch_indices, b = xs
+            batch_key = jax.random.fold_in(key, b)
+            key_d, key_g = jax.random.split(batch_key)
+            noise_d = jax.random.normal(key_d, (batch, self.latent_dim), jnp.float32)
+            noise_g = jax.random.normal(key_g, (batch, self.latent_dim), jnp.float32)
+            real = jnp.take(images, batch_indices, axis=0)
+            return self._step(state, real, noise_d, noise_g)
+
+        n_batches = indices.shape[0]
+        return jax.lax.scan(body, state, (indices, jnp.arange(n_batches)))

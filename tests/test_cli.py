@@ -1,0 +1,167 @@
+"""The ``gansampler`` command: compare, balance, help and errors."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gansampler.cli import main
+from gansampler.datasets import load_image_folder, save_image_folder
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def one_error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert err[0].startswith("gansampler: error: ")
+    return err[0]
+
+
+@pytest.fixture(scope="module")
+def elpv_like_npz(tmp_path_factory):
+    """An .npz in the layout of benchmarks/export_elpv_npz.py: uint8 (n, 16, 16, 1).
+
+    Four classes 30 / 12 / 6 / 9 with class-specific stripes plus noise.
+    """
+    rng = np.random.default_rng(0)
+    counts = (30, 12, 6, 9)
+    target = np.repeat(np.arange(4), counts)
+    images = rng.integers(0, 60, size=(len(target), 16, 16, 1))
+    for i, label in enumerate(target):
+        images[i, 4 * label : 4 * label + 4] += 150
+    path = tmp_path_factory.mktemp("npz") / "elpv_16.npz"
+    np.savez_compressed(path, images=images.astype(np.uint8), target=target)
+    return path
+
+
+def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(
+        [
+            "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+            "--resamplers", "none,random_over,dcgan", "--epochs", "1",
+            "--classifier-epochs", "2", "--out", str(out),
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    # The table is printed, one row per resampler, with the defaults announced.
+    assert "balanced accuracy" in captured.out and "macro-F1" in captured.out
+    for name in ("none", "random_over", "dcgan"):
+        assert any(line.startswith(name) for line in captured.out.splitlines())
+    assert "Defaults used" not in captured.out  # every default was overridden
+    # Progress: one line per fold and resampler on stderr.
+    assert captured.err.count("fold 1/2") == 3 and captured.err.count("fold 2/2") == 3
+    table = pd.read_csv(out / "table.csv", index_col=0)
+    assert list(table.index) == ["none", "random_over", "dcgan"]
+    assert table["n_folds"].tolist() == [2, 2, 2]
+    assert ((table["balanced_accuracy_mean"] >= 0) & (table["roc_auc_mean"] <= 1)).all()
+    assert len(pd.read_csv(out / "folds.csv")) == 6
+    assert len(pd.read_csv(out / "tests.csv")) == 5 * 2
+    data = json.loads((out / "results.json").read_text())
+    assert data["params"]["class_counts"] == {"0": 30, "1": 12, "2": 6, "3": 9}
+    assert (out / "comparison.png").read_bytes()[:8] == PNG
+    grids = sorted(p.name for p in out.glob("generated_class_*.png"))
+    assert grids == [f"generated_class_{k}.png" for k in (1, 2, 3)]
+    assert all((out / g).read_bytes()[:8] == PNG for g in grids)
+    assert not (out / "folds.partial.csv").exists()
+
+
+def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
+    tmp_path, capsys
+):
+    rng = np.random.default_rng(0)
+    source = tmp_path / "images"
+    X = rng.integers(0, 256, size=(26, 8, 8, 1), dtype=np.uint8)
+    y = np.array(["cat"] * 20 + ["dog"] * 6)
+    save_image_folder(X, y, source)
+    out = tmp_path / "generated"
+    status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "Wrote 14 generated images" in captured.out
+    data = load_image_folder(out)
+    assert data.images.shape == (14, 8, 8, 1)
+    assert set(data.target.tolist()) == {"dog"}
+    assert not (out / "cat").exists()
+    before = sorted(p.stat().st_mtime_ns for p in out.rglob("*.png"))
+
+    status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
+    assert status == 2
+    assert "not empty" in one_error_line(capsys)
+    assert sorted(p.stat().st_mtime_ns for p in out.rglob("*.png")) == before
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["compare", "--dataset", "/no/such/folder"], "neither 'digits'"),
+        (["compare", "--dataset", "/no/such/file.npz"], "no such file"),
+        (["compare", "--resamplers", "none,bogus"], "unknown resampler(s) 'bogus'"),
+        (["compare", "--folds", "0"], "--folds"),
+        (["compare", "--epochs", "many"], "--epochs"),
+        (["compare", "--dataset", "digits", "--image-size", "32"], "--image-size"),
+        (["balance", "/no/such/folder", "--out", "x"], "image folder not found"),
+        (["balance", "/tmp"], "--out"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_errors_are_one_line(argv, expected, capsys):
+    assert main(argv) == 2
+    assert expected in one_error_line(capsys)
+
+
+def test_npz_without_the_arrays_is_one_line(tmp_path, capsys):
+    path = tmp_path / "bad.npz"
+    np.savez(path, x=np.zeros(3))
+    assert main(["compare", "--dataset", str(path)]) == 2
+    assert "'images'" in one_error_line(capsys)
+
+
+def test_elpv_not_installed_is_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "elpv_dataset", None)
+    monkeypatch.setitem(sys.modules, "elpv_dataset.utils", None)
+    assert main(["compare", "--dataset", "elpv"]) == 2
+    assert "pip install elpv-dataset" in one_error_line(capsys)
+
+
+def test_help_of_each_command(capsys):
+    for argv, words in [
+        (["--help"], ["compare", "balance", "demo"]),
+        (["compare", "--help"], ["--dataset", "--folds", "--repeats", "--epochs",
+                                  "--classifier-epochs", "--image-size",
+                                  "--resamplers", "--out", "--random-state",
+                                  "--precision", "--verbose"]),
+        (["balance", "--help"], ["--out", "--image-size", "--channels", "--epochs",
+                                  "--sampling-strategy", "--random-state"]),
+        (["demo", "--help"], ["--epochs", "--out"]),
+    ]:  # fmt: skip
+        assert main(argv) == 0
+        text = capsys.readouterr().out
+        for word in words:
+            assert word in text, (argv, word)
+
+
+def test_installed_command_runs_in_a_subprocess():
+    exe = shutil.which("gansampler", path=str(Path(sys.executable).parent))
+    assert exe is not None, "the gansampler entry point is not installed"
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [exe, "--help"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "compare" in done.stdout and "balance" in done.stdout
+    done = subprocess.run(
+        [exe, "compare", "--resamplers", "smote,gan"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "gansampler: error: unknown resampler(s) 'gan'" in done.stderr
+    assert "Traceback" not in done.stderr

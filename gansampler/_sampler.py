@@ -1,9 +1,7 @@
 """DCGANOverSampler: an imbalanced-learn over-sampler that trains a DC-GAN per class."""
 
-import contextlib
 import math
 import os
-import random
 from numbers import Integral, Real
 
 import keras
@@ -18,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from ._seeding import python_random_seeded
 from .architectures import build_gan
 from .monitoring import CheckpointMonitor
 from .training import (
@@ -43,21 +42,6 @@ MIN_HOLD_OUT_CLASS = 10
 
 # Generated images are drawn in chunks of this many, so memory stays bounded.
 GENERATION_CHUNK = 256
-
-
-@contextlib.contextmanager
-def _seeded_python_random(seed):
-    """Seed Python's ``random`` (where Keras draws unseeded layer seeds) for a while.
-
-    The caller's random state is restored afterwards, so building networks has no
-    global side effect.
-    """
-    state = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
 
 
 class _SharedTrainer:
@@ -316,7 +300,7 @@ class DCGANOverSampler(BaseOverSampler):
         return self.architecture
 
     def _build(self, architecture, fmt, seed):
-        with _seeded_python_random(seed):
+        with python_random_seeded(seed):
             return build_gan(
                 architecture,
                 fmt.sample_shape,

@@ -9,8 +9,6 @@ cross-validation fold, has no ``predict_proba`` and returns two columns from
 
 from __future__ import annotations
 
-import contextlib
-import random
 from numbers import Integral, Real
 
 import numpy as np
@@ -27,6 +25,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     column_or_1d,
 )
+
+from ._seeding import python_random_seeded
 
 __all__ = ["KerasImageClassifier", "build_default_cnn"]
 
@@ -88,22 +88,6 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     x = layers.Dropout(0.3, seed=seed)(x)
     outputs = layers.Dense(int(n_classes), activation="softmax")(x)
     return keras.Model(inputs, outputs, name="default_cnn")
-
-
-@contextlib.contextmanager
-def _python_random_seeded(seed):
-    """Seed Python's :mod:`random` inside the block and restore it afterwards.
-
-    Keras 3 draws the seeds of unseeded initializers and dropout layers from
-    Python's :mod:`random`; seeding it only for the duration of building and
-    fitting makes those seeds reproducible without changing the caller's state.
-    """
-    saved = random.getstate()
-    random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(saved)
 
 
 class KerasImageClassifier(ClassifierMixin, BaseEstimator):
@@ -390,7 +374,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         self.image_shape_ = tuple(int(v) for v in images.shape[1:])
         self.n_features_in_ = int(np.prod(self.image_shape_))
 
-        with _python_random_seeded(seed):
+        with python_random_seeded(seed):
             model, self._binary_output = self._build_model(
                 self.image_shape_, len(classes), seed
             )

@@ -28,8 +28,6 @@ with a real-versus-real baseline (for example two halves of the real class).
 :func:`score_samples` computes all of them at once.
 """
 
-import contextlib
-import random
 import warnings
 from dataclasses import dataclass, field
 from numbers import Integral, Real
@@ -41,6 +39,8 @@ from scipy.spatial.distance import cdist
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+
+from ._seeding import python_random_seeded
 
 __all__ = [
     "DensityCoverage",
@@ -608,22 +608,6 @@ def memorisation(train_features, fake_features, heldout_features, *, quantile=0.
 
 
 # ---------------------------------------------------------- feature extractor
-@contextlib.contextmanager
-def _python_random_preserved(seed=None):
-    """Keep Python's :mod:`random` state unchanged by the block.
-
-    Keras draws the seeds of unseeded layers from Python's ``random``; with a
-    ``seed`` the block runs seeded, and the caller's state comes back after.
-    """
-    state = random.getstate()
-    if seed is not None:
-        random.seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(state)
-
-
 def _value_range(X):
     """The range that maps to ``[-1, 1]``: 0-255 for uint8, [0, 1] for floats
     within it, else the observed minimum and maximum."""
@@ -825,7 +809,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             random_state=seed,
             verbose=self.verbose,
         )
-        with _python_random_preserved():
+        with python_random_seeded():
             classifier.fit(images, y)
         self.classifier_ = classifier
         self.classes_ = classifier.classes_
@@ -838,7 +822,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             import keras
 
             model = self.classifier_.model_
-            with _python_random_preserved():
+            with python_random_seeded():
                 # Penultimate layer: the input of the final (softmax) layer.
                 self._feature_model = keras.Model(model.inputs, model.layers[-1].input)
         return self._feature_model
@@ -872,7 +856,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
                 f"X has images of shape {images.shape[1:]}; the extractor was "
                 f"fitted on {self.image_shape_}."
             )
-        with _python_random_preserved():
+        with python_random_seeded():
             features = self._get_feature_model().predict(
                 images, batch_size=256, verbose=0
             )
@@ -902,7 +886,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             )
         X = self._check_input(X)
         images = self._images(self._scaled(X), self.image_shape_)
-        with _python_random_preserved():
+        with python_random_seeded():
             return self.classifier_.predict(images)
 
     def __getstate__(self):

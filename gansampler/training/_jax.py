@@ -11,7 +11,8 @@ a Keras model only in ``save``.
 import jax
 import jax.numpy as jnp
 import keras
-import numpy as np
+
+from ._base import BaseTrainer
 
 __all__ = ["Trainer"]
 
@@ -26,7 +27,7 @@ def _copy(values):
     return [jnp.array(value, copy=True) for value in values]
 
 
-class Trainer:
+class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
     def __init__(
@@ -39,20 +40,13 @@ class Trainer:
         batch_size,
         jit_compile,
     ):
-        self.generator = generator
-        self.discriminator = discriminator
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.batch_size = batch_size
-        self.latent_dim = generator.input_shape[-1]
-        self.d_optimizer.build(discriminator.trainable_variables)
-        self.g_optimizer.build(generator.trainable_variables)
-        # Optimizer state as built (zero moments, zero step count, the learning
-        # rate, the loss scale), restored for every new class.
-        self._fresh_optimizer_state = [
-            [np.array(variable.value) for variable in optimizer.variables]
-            for optimizer in (self.d_optimizer, self.g_optimizer)
-        ]
+        super().__init__(
+            generator,
+            discriminator,
+            d_optimizer=d_optimizer,
+            g_optimizer=g_optimizer,
+            batch_size=batch_size,
+        )
         # jit_compile=False runs the epoch eagerly (op by op): only useful for
         # debugging, so every other value compiles.
         epoch = self._epoch

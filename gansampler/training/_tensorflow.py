@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from ._base import BaseTrainer
+
 __all__ = ["Trainer"]
 
 
@@ -10,7 +12,7 @@ def _bce(target, probabilities):
     return tf.reduce_mean(keras.losses.binary_crossentropy(target, probabilities))
 
 
-class Trainer:
+class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
     def __init__(
@@ -23,20 +25,13 @@ class Trainer:
         batch_size,
         jit_compile,
     ):
-        self.generator = generator
-        self.discriminator = discriminator
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.batch_size = batch_size
-        self.latent_dim = generator.input_shape[-1]
-        self.d_optimizer.build(discriminator.trainable_variables)
-        self.g_optimizer.build(generator.trainable_variables)
-        # Optimizer state as built (zero moments, zero step count, the learning
-        # rate), restored for every new class.
-        self._fresh_optimizer_state = [
-            [variable.numpy() for variable in optimizer.variables]
-            for optimizer in (self.d_optimizer, self.g_optimizer)
-        ]
+        super().__init__(
+            generator,
+            discriminator,
+            d_optimizer=d_optimizer,
+            g_optimizer=g_optimizer,
+            batch_size=batch_size,
+        )
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
         # One trace for every class and chunk of epochs: the number of batches,

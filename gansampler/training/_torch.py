@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import torch
 
+from ._base import BaseTrainer
+
 __all__ = ["Trainer"]
 
 
@@ -20,7 +22,7 @@ def _device():
     return keras.ops.convert_to_tensor(np.zeros(())).device
 
 
-class Trainer:
+class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
     def __init__(
@@ -33,24 +35,14 @@ class Trainer:
         batch_size,
         jit_compile,
     ):
-        self.generator = generator
-        self.discriminator = discriminator
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.batch_size = batch_size
-        self.latent_dim = generator.input_shape[-1]
+        super().__init__(
+            generator,
+            discriminator,
+            d_optimizer=d_optimizer,
+            g_optimizer=g_optimizer,
+            batch_size=batch_size,
+        )
         self.device = _device()
-        self.d_optimizer.build(discriminator.trainable_variables)
-        self.g_optimizer.build(generator.trainable_variables)
-        # Optimizer state as built (zero moments, zero step count, the learning
-        # rate, the loss scale), restored for every new class.
-        self._fresh_optimizer_state = [
-            [
-                keras.ops.convert_to_numpy(variable.value)
-                for variable in optimizer.variables
-            ]
-            for optimizer in (self.d_optimizer, self.g_optimizer)
-        ]
         # torch.compile pays off only on a GPU, and only for long runs: "auto"
         # leaves it off (see docs/benchmarks.md); True asks for it.
         step = self._step

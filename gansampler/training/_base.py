@@ -1,0 +1,30 @@
+"""What every backend's trainer sets up the same way."""
+
+from keras import ops
+
+__all__ = ["BaseTrainer"]
+
+
+class BaseTrainer:
+    """Holds the working networks and optimizers; see ``gansampler.training``.
+
+    Builds both optimizers and keeps their state as built (zero moments, zero
+    step count, the learning rate, the loss scale), which each backend restores
+    for every new class.
+    """
+
+    def __init__(
+        self, generator, discriminator, *, d_optimizer, g_optimizer, batch_size
+    ):
+        self.generator = generator
+        self.discriminator = discriminator
+        self.d_optimizer = d_optimizer
+        self.g_optimizer = g_optimizer
+        self.batch_size = batch_size
+        self.latent_dim = generator.input_shape[-1]
+        self.d_optimizer.build(discriminator.trainable_variables)
+        self.g_optimizer.build(generator.trainable_variables)
+        self._fresh_optimizer_state = [
+            [ops.convert_to_numpy(variable.value) for variable in optimizer.variables]
+            for optimizer in (self.d_optimizer, self.g_optimizer)
+        ]

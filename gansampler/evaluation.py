@@ -677,8 +677,8 @@ def compare_resamplers(
         classifier's own output.
     callback : callable or None, default=None
         Called with each fold's record (a dict, a row of ``folds``) as soon as
-        it is scored (only with ``n_jobs`` None or 1), e.g. to save partial
-        results.
+        it is scored (with ``n_jobs`` above 1: once all folds are back), e.g.
+        to save partial results.
 
     Returns
     -------
@@ -781,49 +781,38 @@ def compare_resamplers(
     )
     args = (Xf, y)
     records, fitted = [], {}
-    if n_jobs in (None, 1):
-        for k, (name, rep, fold, train, test) in enumerate(tasks, 1):
-            rec, sampler = _run_fold(
-                name,
-                clone(pipelines[name]),
-                *args,
-                train,
-                test,
-                classes,
-                minority,
-                rep,
-                fold,
-                error_score,
-                verbose,
-            )
-            records.append(rec)
-            if rep == 0 and fold == 0:
-                fitted[name] = sampler
-            log(describe(rec, k))
-            if callback is not None:
-                callback(dict(rec))
-    else:
-        out = Parallel(n_jobs=n_jobs)(
-            delayed(_run_fold)(
-                name,
-                clone(pipelines[name]),
-                *args,
-                train,
-                test,
-                classes,
-                minority,
-                rep,
-                fold,
-                error_score,
-                verbose,
-            )
-            for name, rep, fold, train, test in tasks
+
+    def fold_args(name, rep, fold, train, test):
+        return (
+            name,
+            clone(pipelines[name]),
+            *args,
+            train,
+            test,
+            classes,
+            minority,
+            rep,
+            fold,
+            error_score,
+            verbose,
         )
-        for k, ((rec, sampler), task) in enumerate(zip(out, tasks, strict=True), 1):
-            records.append(rec)
-            if task[1] == 0 and task[2] == 0:
-                fitted[task[0]] = sampler
-            log(describe(rec, k))
+
+    if n_jobs in (None, 1):
+        # A generator: each fold is logged as soon as it is scored.
+        results = (_run_fold(*fold_args(*task)) for task in tasks)
+    else:
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(_run_fold)(*fold_args(*task)) for task in tasks
+        )
+    for k, ((rec, sampler), (name, rep, fold, _, _)) in enumerate(
+        zip(results, tasks, strict=True), 1
+    ):
+        records.append(rec)
+        if rep == 0 and fold == 0:
+            fitted[name] = sampler
+        log(describe(rec, k))
+        if callback is not None:
+            callback(dict(rec))
 
     folds = pd.DataFrame.from_records(records)
     table = _summarise(folds, list(pipelines))

@@ -2,6 +2,9 @@
 
 import math
 import os
+import threading
+from collections import OrderedDict
+from functools import partial
 from numbers import Integral, Real
 
 import keras
@@ -20,10 +23,13 @@ from ._seeding import python_random_seeded
 from .architectures import build_gan
 from .monitoring import CheckpointMonitor
 from .training import (
+    check_classes_together,
+    common_batch_size,
     device_for,
     low_precision_output_works,
     make_trainer,
     train_gan,
+    train_gans_together,
 )
 
 __all__ = ["DCGANOverSampler"]
@@ -44,8 +50,24 @@ MIN_HOLD_OUT_CLASS = 10
 GENERATION_CHUNK = 256
 
 
+# Trainers of recent configurations, per thread (a trainer in use is never
+# shared between threads). A trainer's traced train step is reused by later
+# fits of the same configuration: each new trace costs time and, on
+# TensorFlow, memory that is never given back (see docs/reliability.md).
+_RECENT_TRAINERS = threading.local()
+N_RECENT_TRAINERS = 4
+
+# Parameters that do not shape the trainer (its networks, optimizers, step).
+_NOT_IN_TRAINER = {
+    "sampling_strategy", "random_state", "image_shape", "epochs",
+    "choose_generator", "validation_fraction", "snapshot_dir", "snapshot_every",
+    "n_jobs", "verbose",
+}  # fmt: skip
+
+
 class _SharedTrainer:
-    """Makes the backend's trainer on first use and hands the same one out after."""
+    """Hands out the backend's trainer: made on first use, or reused from a
+    recent fit of the same configuration in this thread."""
 
     def __init__(self, sampler):
         self.sampler = sampler
@@ -54,14 +76,53 @@ class _SharedTrainer:
     def get(self, architecture, fmt, seed):
         if self.trainer is None:
             sampler = self.sampler
-            self.trainer = make_trainer(
-                *sampler._build(architecture, fmt, seed),
-                d_optimizer=sampler._optimizer(sampler.d_learning_rate),
-                g_optimizer=sampler._optimizer(sampler.g_learning_rate),
-                batch_size=sampler.batch_size,
-                jit_compile=sampler.jit_compile,
+            params = sampler.get_params(deep=False)
+            key = repr(
+                (
+                    keras.config.backend(),
+                    architecture,
+                    fmt.sample_shape,
+                    sorted(
+                        (k, v) for k, v in params.items() if k not in _NOT_IN_TRAINER
+                    ),
+                )
             )
+            recent = getattr(_RECENT_TRAINERS, "trainers", None)
+            if recent is None:
+                recent = _RECENT_TRAINERS.trainers = OrderedDict()
+            if key in recent:
+                recent.move_to_end(key)
+            else:
+                recent[key] = make_trainer(
+                    *sampler._build(architecture, fmt, seed),
+                    d_optimizer=sampler._optimizer(sampler.d_learning_rate),
+                    g_optimizer=sampler._optimizer(sampler.g_learning_rate),
+                    batch_size=sampler.batch_size,
+                    jit_compile=sampler.jit_compile,
+                    label_smoothing=sampler.label_smoothing,
+                )
+                while len(recent) > N_RECENT_TRAINERS:
+                    recent.popitem(last=False)
+            self.trainer = recent[key]
         return self.trainer
+
+
+class _Pickled:
+    """Carries a worker's result through pickle, whatever joblib backend runs.
+
+    dask.distributed serialises ``keras.Model`` with its own serializer, written
+    for Keras 2 (``model._updated_config()``). It fails on Keras 3 models, and
+    the failure reaches the client as an undeliverable result: joblib's dask
+    backend then waits forever. Wrapped, the generator goes through pickle
+    (Keras 3's own ``__reduce__``), as it does in joblib's loky processes.
+    """
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _pickled(function, *args):
+    return _Pickled(function(*args))
 
 
 class DCGANOverSampler(BaseOverSampler):
@@ -129,6 +190,15 @@ class DCGANOverSampler(BaseOverSampler):
         and ``'dense'``, off for ``'seed'``.
     generator_dropout : float, default=0.0
         Dropout rate in the generator (tip 7 suggests 0.5).
+    label_smoothing : float, default=0.1
+        One-sided label smoothing: the discriminator's target for real images
+        is ``1 - label_smoothing`` (fakes stay 0, the generator aims at 1), so
+        the discriminator cannot become arbitrarily confident, the usual way
+        its loss falls to 0 and training fails (tip 8). Not in the article: with
+        0 (the article's setting) and the article's learning rates, the GANs of
+        the ELPV minority classes were all stopped early for a collapsed
+        discriminator at 64x64 and 128x128; with 0.1 they trained to the end
+        (docs/results.md).
     choose_generator : bool, default=True
         Score the generator at each checkpoint (about ten per class) against
         real images of the class held back from training, and keep the best
@@ -152,6 +222,20 @@ class DCGANOverSampler(BaseOverSampler):
         With several GPUs visible, class ``i`` trains on GPU ``i % n_gpus``.
         Each worker holds its own pair of networks and optimizers. Results do
         not depend on ``n_jobs``.
+    train_classes_together : bool, default=False
+        Train the GANs of all classes that grow in one compiled program, the
+        per-class networks batched with ``jax.vmap`` (JAX backend only; other
+        backends raise a ValueError at fit time). This pays off on a GPU when
+        each class has few images, where one class's steps leave the GPU mostly
+        idle. Each class keeps its own networks, seed, epochs, batch order,
+        checkpoints and failure checks; all run on one device and ``n_jobs``
+        is ignored. All classes share one batch size: ``batch_size`` capped at
+        the smallest class's training images (so with ``epochs='auto'``, a
+        class then gets its updates from smaller batches). A class that has
+        finished, diverged or collapsed is masked while the others train on.
+        An int ``random_state`` gives identical output on the CPU, but not the
+        output of ``train_classes_together=False`` (batch order and noise are
+        drawn differently).
     precision : {'float32', 'bfloat16', 'float16'}, default='float32'
         Compute precision of the hidden layers, set per layer (Keras' global
         dtype policy is never touched). The output layers of both networks
@@ -209,8 +293,12 @@ class DCGANOverSampler(BaseOverSampler):
     >>> y = np.array([0] * 50 + [1] * 10)
     >>> sampler = DCGANOverSampler(epochs=2, random_state=0)
     >>> X_res, y_res = sampler.fit_resample(X, y)
-    >>> X_res.shape, X_res.dtype, sorted(Counter(y_res).items())
+    >>> X_res.shape, X_res.dtype, sorted(Counter(y_res.tolist()).items())
     ((100, 8, 8, 1), dtype('uint8'), [(0, 50), (1, 50)])
+    >>> bool((X_res[:60] == X).all())  # the originals come first, unchanged
+    True
+    >>> sorted(sampler.history_[1])
+    ['d_acc_fake', 'd_acc_real', 'd_loss_fake', 'd_loss_real', 'g_loss']
     """
 
     _parameter_constraints = {
@@ -227,11 +315,13 @@ class DCGANOverSampler(BaseOverSampler):
         "discriminator_filters": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean", None],
         "generator_dropout": [Interval(Real, 0, 1, closed="left")],
+        "label_smoothing": [Interval(Real, 0, 0.5, closed="left")],
         "choose_generator": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
+        "train_classes_together": ["boolean"],
         "precision": [StrOptions({"float32", "bfloat16", "float16"})],
         "jit_compile": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
@@ -254,11 +344,13 @@ class DCGANOverSampler(BaseOverSampler):
         discriminator_filters=16,
         batch_norm=None,
         generator_dropout=0.0,
+        label_smoothing=0.1,
         choose_generator=True,
         validation_fraction=0.2,
         snapshot_dir=None,
         snapshot_every=None,
         n_jobs=None,
+        train_classes_together=False,
         precision="float32",
         jit_compile="auto",
         verbose=0,
@@ -277,11 +369,13 @@ class DCGANOverSampler(BaseOverSampler):
         self.discriminator_filters = discriminator_filters
         self.batch_norm = batch_norm
         self.generator_dropout = generator_dropout
+        self.label_smoothing = label_smoothing
         self.choose_generator = choose_generator
         self.validation_fraction = validation_fraction
         self.snapshot_dir = snapshot_dir
         self.snapshot_every = snapshot_every
         self.n_jobs = n_jobs
+        self.train_classes_together = train_classes_together
         self.precision = precision
         self.jit_compile = jit_compile
         self.verbose = verbose
@@ -321,10 +415,11 @@ class DCGANOverSampler(BaseOverSampler):
         order = rng.permutation(len(images))
         return images[order[n_held:]], images[order[:n_held]]
 
-    def _epochs(self, n_images):
+    def _epochs(self, n_images, batch_size=None):
         if self.epochs != "auto":
             return self.epochs
-        n_batches = max(1, n_images // min(self.batch_size, n_images))
+        batch_size = min(batch_size or self.batch_size, n_images)
+        n_batches = max(1, n_images // batch_size)
         return math.ceil(AUTO_UPDATES / n_batches)
 
     def _optimizer(self, learning_rate):
@@ -333,9 +428,39 @@ class DCGANOverSampler(BaseOverSampler):
             optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
         return optimizer
 
+    def _check_before_training(self, y):
+        """Refuse, before any training, what would fail halfway through a fit."""
+        snapshot_dir = self.snapshot_dir
+        if snapshot_dir is not None and (
+            os.path.exists(snapshot_dir) and not os.path.isdir(snapshot_dir)
+        ):
+            raise NotADirectoryError(
+                f"snapshot_dir={os.fspath(snapshot_dir)!r} exists and is not a folder."
+            )
+        if self.choose_generator:
+            for label, n_new in self.sampling_strategy_.items():
+                n_class = int(np.count_nonzero(y == label))
+                if n_new and n_class < 2:
+                    shown = label.item() if isinstance(label, np.generic) else label
+                    raise ValueError(
+                        f"Class {shown!r} has {n_class} sample: choose_generator=True "
+                        "scores its generator against real samples of the class and "
+                        "needs at least 2. Pass choose_generator=False to train on "
+                        "the single sample anyway, or leave the class out of "
+                        "sampling_strategy."
+                    )
+
     def _fit_resample(self, X, y):
+        if self.train_classes_together:
+            check_classes_together()
         X_dense = X.toarray() if sparse.issparse(X) else X
         fmt = _images.describe(X_dense, self.image_shape)
+        self._check_before_training(y)
+        if not any(self.sampling_strategy_.values()):
+            # Nothing to add: return copies, never the caller's own arrays.
+            self.data_format_ = fmt
+            self.generators_, self.history_, self.quality_ = {}, {}, {}
+            return X.copy(), y.copy()
         architecture = self._architecture(fmt)
         train = _images.to_training(X_dense, fmt)
         if architecture == "dense":
@@ -350,16 +475,26 @@ class DCGANOverSampler(BaseOverSampler):
         grow = [
             (label, n_new) for label, n_new in self.sampling_strategy_.items() if n_new
         ]
-        n_jobs = effective_n_jobs(self.n_jobs)
-        # One working trainer for every class when running in one process: its
-        # compiled step is traced once and reused.
-        shared = _SharedTrainer(self) if n_jobs == 1 else None
-        results = Parallel(n_jobs=n_jobs)(
-            delayed(self._fit_class)(
-                label, n_new, train[y == label], seeds[label], architecture, i, shared
+        if self.train_classes_together and grow:
+            results = self._fit_classes_together(grow, train, y, seeds, architecture)
+        else:
+            n_jobs = effective_n_jobs(self.n_jobs)
+            # One working trainer for every class when running in one process:
+            # its compiled step is traced once and reused.
+            shared = _SharedTrainer(self) if n_jobs == 1 else None
+            results = Parallel(n_jobs=n_jobs)(
+                delayed(partial(_pickled, self._fit_class))(
+                    label,
+                    n_new,
+                    train[y == label],
+                    seeds[label],
+                    architecture,
+                    i,
+                    shared,
+                )
+                for i, (label, n_new) in enumerate(grow)
             )
-            for i, (label, n_new) in enumerate(grow)
-        )
+            results = [result.value for result in results]
         self.generators_, self.history_, self.quality_ = {}, {}, {}
         new_X, new_y = [], []
         for (label, n_new), (generator, history, quality, samples) in zip(
@@ -422,14 +557,74 @@ class DCGANOverSampler(BaseOverSampler):
                 self._generate(generator, n_new, rng),
             )
 
+    def _fit_classes_together(self, grow, train, y, seeds, architecture):
+        """Train the GANs of all classes in ``grow`` in one compiled program.
+
+        Returns, per class, what ``_fit_class`` returns: (generator, history,
+        quality, new samples). Each class is set up as ``_fit_class`` sets it
+        up (its own seed, networks, held-back images and monitor).
+        """
+        fmt = self.data_format_
+        pairs, images, rngs, monitors = [], [], [], []
+        for label, _ in grow:
+            seed = seeds[label]
+            pairs.append(self._build(architecture, fmt, seed))
+            rng = np.random.default_rng(seed)
+            training, held_back = self._hold_back(train[y == label], rng)
+            images.append(training)
+            rngs.append(rng)
+            monitors.append(
+                CheckpointMonitor(
+                    label,
+                    held_back,
+                    fmt.sample_shape if fmt.is_image else None,
+                    self.latent_dim,
+                    seed,
+                    snapshot_dir=self.snapshot_dir,
+                    choose=self.choose_generator,
+                )
+            )
+        batch_size = common_batch_size(self.batch_size, [len(x) for x in images])
+        histories = train_gans_together(
+            pairs,
+            images,
+            d_optimizer=self._optimizer(self.d_learning_rate),
+            g_optimizer=self._optimizer(self.g_learning_rate),
+            epochs=[self._epochs(len(x), batch_size) for x in images],
+            batch_size=batch_size,
+            rngs=rngs,
+            labels=[label for label, _ in grow],
+            jit_compile=self.jit_compile,
+            label_smoothing=self.label_smoothing,
+            verbose=self.verbose,
+            checkpoint_every=self.snapshot_every,
+            on_checkpoint=monitors,
+        )
+        results = []
+        for (_, n_new), (generator, _), history, monitor, rng in zip(
+            grow, pairs, histories, monitors, rngs, strict=True
+        ):
+            monitor.restore_best(generator)
+            samples = self._generate(generator, n_new, rng)
+            results.append((generator, history, monitor.report(), samples))
+        return results
+
     def _generate(self, generator, n_samples, rng):
-        chunks = []
+        # Chunk by chunk into one preallocated array: the peak memory is the
+        # output plus one chunk's working arrays, whatever n_samples is.
+        fmt = self.data_format_
+        out = None
         for start in range(0, n_samples, GENERATION_CHUNK):
             size = min(GENERATION_CHUNK, n_samples - start)
             noise = rng.standard_normal((size, self.latent_dim)).astype(np.float32)
             values = keras.ops.convert_to_numpy(generator(noise, training=False))
-            chunks.append(_images.from_training(values, self.data_format_))
-        return np.concatenate(chunks)
+            chunk = _images.from_training(values, fmt)
+            if out is None:
+                out = np.empty((n_samples, *chunk.shape[1:]), dtype=chunk.dtype)
+            out[start : start + size] = chunk
+        if out is None:  # n_samples == 0
+            out = _images.from_training(np.zeros((1, *fmt.sample_shape)), fmt)[:0]
+        return out
 
     def generate(self, label, n_samples, random_state=None):
         """Draw new samples of one class from its trained generator.
@@ -447,8 +642,29 @@ class DCGANOverSampler(BaseOverSampler):
         -------
         ndarray
             Samples in the layout, dtype and value range of the training data.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from gansampler import DCGANOverSampler
+        >>> X = np.random.default_rng(0).random((40, 8, 8))
+        >>> y = np.array([0] * 30 + [1] * 10)
+        >>> sampler = DCGANOverSampler(epochs=2, random_state=0)
+        >>> _ = sampler.fit_resample(X, y)
+        >>> images = sampler.generate(1, 5, random_state=0)
+        >>> images.shape, images.dtype.name, bool(images.min() >= 0)
+        ((5, 8, 8), 'float64', True)
         """
         check_is_fitted(self, "generators_")
+        if isinstance(n_samples, bool | np.bool_) or not isinstance(
+            n_samples, Integral
+        ):
+            raise TypeError(
+                f"n_samples must be an int, got {n_samples!r} of type "
+                f"{type(n_samples).__name__}."
+            )
+        if n_samples < 0:
+            raise ValueError(f"n_samples must be >= 0, got {n_samples}.")
         if label not in self.generators_:
             raise ValueError(
                 f"No generator for class {label!r}; generators were trained for "

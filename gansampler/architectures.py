@@ -262,6 +262,29 @@ def build_dense_generator(
 ):
     """A fully-connected generator for plain rows of ``n_features`` values.
 
+    Two hidden ``Dense`` layers (``units`` and ``2 * units``) with batch
+    normalisation and LeakyReLU, and a tanh output.
+
+    Parameters
+    ----------
+    n_features : int
+        Values per generated row.
+    latent_dim : int, default=100
+        Size of the noise vector.
+    units : int, default=64
+        Units of the first hidden layer; the second has twice as many.
+    batch_norm : bool, default=True
+        Batch normalisation after each hidden layer.
+    dropout : float, default=0.0
+        Dropout after each hidden layer.
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+        Maps noise of shape ``(n, latent_dim)`` to rows in ``[-1, 1]``.
+
     Examples
     --------
     >>> from gansampler.architectures import build_dense_generator
@@ -283,6 +306,23 @@ def build_dense_generator(
 
 def build_dense_discriminator(n_features, units=64, dtype="float32"):
     """A fully-connected discriminator for plain rows of ``n_features`` values.
+
+    Two hidden ``Dense`` layers (``2 * units`` and ``units``) with LeakyReLU,
+    dropout, and a sigmoid output.
+
+    Parameters
+    ----------
+    n_features : int
+        Values per row.
+    units : int, default=64
+        Units of the second hidden layer; the first has twice as many.
+    dtype : str, default="float32"
+        Keras dtype policy of the hidden layers.
+
+    Returns
+    -------
+    keras.Model
+        Maps rows in ``[-1, 1]`` to the probability that they are real.
 
     Examples
     --------

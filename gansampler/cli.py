@@ -198,6 +198,34 @@ def _counts(y):
 
 
 # ------------------------------------------------------------------ compare
+def _gan_params(settings):
+    """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
+    import ast
+
+    from ._sampler import DCGANOverSampler
+
+    allowed = set(DCGANOverSampler().get_params()) - {"epochs", "precision"}
+    params = {}
+    for setting in settings or ():
+        name, sep, text = setting.partition("=")
+        name = name.strip()
+        if not sep or name not in allowed:
+            raise CommandError(
+                f"--gan-param {setting!r}: expected NAME=VALUE with NAME one of "
+                f"{', '.join(sorted(allowed))} (--epochs and --precision have "
+                "their own options)."
+            )
+        try:
+            params[name] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            params[name] = text.strip()
+    try:
+        DCGANOverSampler(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"--gan-param: {exc}") from None
+    return params
+
+
 def _compare(args):
     import numpy as np
 
@@ -257,7 +285,11 @@ def _compare(args):
         names,
         random_state=args.random_state,
         min_train_count=min_train,
-        gan_params={"epochs": chosen["epochs"], "precision": args.precision},
+        gan_params={
+            "epochs": chosen["epochs"],
+            "precision": args.precision,
+            **_gan_params(args.gan_param),
+        },
     )
     classifier = KerasImageClassifier(
         epochs=chosen["classifier_epochs"],
@@ -554,6 +586,13 @@ def build_parser():
         default="float32",
         choices=("float32", "bfloat16", "float16"),
         help="GAN compute precision (float32; bfloat16 on GPUs)",
+    )
+    compare.add_argument(
+        "--gan-param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="another DCGANOverSampler parameter, e.g. d_learning_rate=2e-4 "
+        "(repeatable)",
     )
     compare.add_argument(
         "--n-jobs",

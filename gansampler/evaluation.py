@@ -224,6 +224,28 @@ class ComparisonResult:
     fitted_resamplers : dict
         Each resampler fitted on the training data of the first fold (None for
         ``"none"``), e.g. to draw images from the GAN's generators.
+
+    See Also
+    --------
+    compare_resamplers : Makes it.
+
+    Examples
+    --------
+    A result made by hand from per-fold scores (:func:`compare_resamplers`
+    makes it for you):
+
+    >>> import pandas as pd
+    >>> from gansampler.evaluation import ComparisonResult, summarise_folds
+    >>> folds = pd.DataFrame({
+    ...     "resampler": ["none", "none", "smote", "smote"],
+    ...     "error": ["", "", "", ""],
+    ...     "balanced_accuracy": [0.70, 0.74, 0.90, 0.86]})
+    >>> result = ComparisonResult(table=summarise_folds(folds), folds=folds,
+    ...                           tests=None)
+    >>> print(result.format_table(metrics=["balanced_accuracy"]))
+    resampler  balanced accuracy  folds scored
+    none       0.720 ± 0.028      2/2
+    smote      0.880 ± 0.028      2/2
     """
 
     table: object
@@ -677,7 +699,8 @@ def compare_resamplers(
         classifier's own output.
     callback : callable or None, default=None
         Called with each fold's record (a dict, a row of ``folds``) as soon as
-        it is scored (with ``n_jobs`` above 1: once all folds are back), e.g.
+        it is scored (with ``n_jobs`` above 1 in the order the folds finish),
+        e.g.
         to save partial results.
 
     Returns
@@ -688,14 +711,30 @@ def compare_resamplers(
 
     Examples
     --------
+    Tiny settings, to show the calls (the defaults train for minutes):
+
+    >>> import numpy as np
+    >>> from imblearn.over_sampling import SMOTE
+    >>> from gansampler import DCGANOverSampler
+    >>> from gansampler.classifiers import KerasImageClassifier
     >>> from gansampler.datasets import load_imbalanced_digits
     >>> from gansampler.evaluation import compare_resamplers
     >>> X, y = load_imbalanced_digits(return_X_y=True)
+    >>> keep = np.isin(y, [0, 9])                    # 178 zeros, 18 nines
     >>> result = compare_resamplers(
-    ...     X, y, resamplers=["none", "smote", "dcgan"], n_splits=3
-    ... )  # doctest: +SKIP
-    >>> result.table[["balanced_accuracy_mean", "macro_f1_mean"]]  # doctest: +SKIP
-    >>> result.plot("comparison.png")  # doctest: +SKIP
+    ...     X[keep], y[keep],
+    ...     classifier=KerasImageClassifier(epochs=1, random_state=0),
+    ...     resamplers={"smote": SMOTE(random_state=0),
+    ...                 "dcgan": DCGANOverSampler(epochs=1, random_state=0)},
+    ...     n_splits=2,
+    ... )
+    >>> result.table.index.tolist(), result.table["n_folds"].tolist()
+    (['smote', 'dcgan'], [2, 2])
+    >>> sorted(set(result.tests["other"]))  # dcgan, the reference, against
+    ['smote']
+    >>> print(result.format_table(metrics=["balanced_accuracy"]).splitlines()[0])
+    resampler  balanced accuracy  folds scored
+    >>> figure = result.plot()  # or result.plot("comparison.png")
     """
     import sys
 
@@ -801,18 +840,19 @@ def compare_resamplers(
         # A generator: each fold is logged as soon as it is scored.
         results = (_run_fold(*fold_args(*task)) for task in tasks)
     else:
-        results = Parallel(n_jobs=n_jobs)(
+        # Each fold as soon as it is done, whatever the order.
+        results = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
             delayed(_run_fold)(*fold_args(*task)) for task in tasks
         )
-    for k, ((rec, sampler), (name, rep, fold, _, _)) in enumerate(
-        zip(results, tasks, strict=True), 1
-    ):
+    for k, (rec, sampler) in enumerate(results, 1):
         records.append(rec)
-        if rep == 0 and fold == 0:
-            fitted[name] = sampler
+        if rec["repeat"] == 0 and rec["fold"] == 0:
+            fitted[rec["resampler"]] = sampler
         log(describe(rec, k))
         if callback is not None:
             callback(dict(rec))
+    order = {name: i for i, name in enumerate(pipelines)}
+    records.sort(key=lambda r: (r["repeat"], r["fold"], order[r["resampler"]]))
 
     folds = pd.DataFrame.from_records(records)
     table = _summarise(folds, list(pipelines))

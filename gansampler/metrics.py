@@ -375,6 +375,16 @@ class DensityCoverage(NamedTuple):
         Diversity: fraction of real samples whose k-nearest-neighbour ball
         holds at least one generated sample, in ``[0, 1]``. Mode collapse
         lowers it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.metrics import density_coverage
+    >>> real = np.random.default_rng(0).standard_normal((100, 2))
+    >>> result = density_coverage(real, real[:10])  # 10 of the real samples
+    >>> result
+    DensityCoverage(density=1.14, coverage=0.52)
+    >>> density, coverage = result
     """
 
     density: float
@@ -492,6 +502,19 @@ class MemorisationResult:
     nearest_train : ndarray of shape (n_fake,)
         Index in the training set of each generated sample's nearest training
         sample (to show the pairs side by side).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.metrics import memorisation
+    >>> rng = np.random.default_rng(0)
+    >>> train = rng.standard_normal((50, 3))
+    >>> result = memorisation(train, train[[4, 7]], rng.standard_normal((50, 3)))
+    >>> result.nearest_train.tolist(), result.memorised_fraction
+    ([4, 7], 1.0)
+    >>> sorted(result.as_dict())  # doctest: +NORMALIZE_WHITESPACE
+    ['fake_median', 'heldout_median', 'memorised_fraction', 'quantile',
+     'ratio', 'threshold']
     """
 
     fake_median: float
@@ -505,7 +528,14 @@ class MemorisationResult:
     nearest_train: np.ndarray = field(repr=False)
 
     def as_dict(self):
-        """The scalar results as a dict (without the per-sample arrays)."""
+        """The scalar results as a dict (without the per-sample arrays).
+
+        Returns
+        -------
+        dict
+            ``fake_median``, ``heldout_median``, ``ratio``, ``threshold``,
+            ``memorised_fraction`` and ``quantile``.
+        """
         return {
             "fake_median": self.fake_median,
             "heldout_median": self.heldout_median,
@@ -838,8 +868,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        ndarray of float64, shape (n_samples, n_features_out_)
-            The features.
+        ndarray of float64, shape (n_samples, n_features)
+            The features, ``n_features_out_`` per image.
         """
         check_is_fitted(self, "value_range_")
         X = self._check_input(X)

@@ -89,6 +89,18 @@ def save_image_grid(images, path, n_columns=7, scale=1):
     -------
     pathlib.Path
         The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from gansampler.monitoring import save_image_grid
+    >>> path = Path(tempfile.mkdtemp()) / "grid.png"
+    >>> images = np.random.default_rng(0).random((14, 8, 8))
+    >>> Image.open(save_image_grid(images, path, scale=2)).size
+    (124, 34)
     """
     grid = image_grid(images, n_columns)
     picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
@@ -144,6 +156,17 @@ def _atomic_append(path, line):
 
 def class_folder_name(label):
     """A folder name for a class label that cannot leave its parent folder.
+
+    Parameters
+    ----------
+    label : object
+        A class label; ``str(label)`` is used.
+
+    Returns
+    -------
+    str
+        ``"class_"`` followed by the label, every character other than a
+        letter, digit, ``-``, ``_`` or ``.`` replaced by ``_``.
 
     Examples
     --------
@@ -207,6 +230,25 @@ class CheckpointMonitor:
         Where snapshots go (a sub-folder per class); None writes none.
     choose : bool
         Score each checkpoint and keep the best.
+
+    Examples
+    --------
+    The sampler makes one per class; used by hand with an untrained
+    generator, on real images in ``[-1, 1]``:
+
+    >>> import numpy as np
+    >>> from gansampler.architectures import build_generator
+    >>> from gansampler.monitoring import CheckpointMonitor
+    >>> real = np.random.default_rng(0).uniform(-1, 1, (20, 8, 8, 1))
+    >>> generator = build_generator((8, 8, 1), latent_dim=16)
+    >>> monitor = CheckpointMonitor(3, real, (8, 8, 1), latent_dim=16, seed=0)
+    >>> monitor(10, generator, history={})  # True would stop the training
+    False
+    >>> monitor.restore_best(generator)
+    10
+    >>> report = monitor.report()
+    >>> report["chosen_epoch"], len(report["scores"]), report["collapsed_at"]
+    (10, 1, None)
     """
 
     def __init__(
@@ -278,7 +320,19 @@ class CheckpointMonitor:
         )
 
     def restore_best(self, generator):
-        """Put the best checkpoint's weights into ``generator``; returns its epoch."""
+        """Put the best checkpoint's weights into ``generator``.
+
+        Parameters
+        ----------
+        generator : keras.Model
+            The class's generator.
+
+        Returns
+        -------
+        int or None
+            The epoch of the restored checkpoint; None when nothing was scored
+            (``choose=False``), and ``generator`` is left as it is.
+        """
         if self.best is None:
             return None
         for variable, value in zip(generator.variables, self.best[2], strict=True):
@@ -286,7 +340,15 @@ class CheckpointMonitor:
         return self.best[1]
 
     def report(self):
-        """The chosen epoch and the scores, for the sampler's ``quality_``."""
+        """The chosen epoch and the scores, for the sampler's ``quality_``.
+
+        Returns
+        -------
+        dict
+            ``chosen_epoch`` and its ``kernel_distance`` (None without
+            scoring), ``scores`` as ``(epoch, kernel distance)`` pairs, and
+            ``collapsed_at``, the epoch of a detected mode collapse or None.
+        """
         return {
             "chosen_epoch": None if self.best is None else self.best[1],
             "kernel_distance": None if self.best is None else self.best[0],

@@ -57,6 +57,18 @@ def save_figure(figure, path, *, dpi=100):
     -------
     pathlib.Path
         The written file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from matplotlib.figure import Figure
+    >>> from gansampler.plotting import save_figure
+    >>> figure = Figure(figsize=(2, 1))
+    >>> _ = figure.add_subplot().plot([0, 1])
+    >>> path = save_figure(figure, Path(tempfile.mkdtemp()) / "curve.svg")
+    >>> path.suffix, path.read_text().startswith("<?xml")
+    ('.svg', True)
     """
     path = Path(path)
     file_format = path.suffix[1:].lower() or "png"

@@ -248,3 +248,21 @@ def test_invalid_input(digits):
         compare_resamplers(X, y, resamplers=["none", "gan"])
     with pytest.raises(ValueError, match="unknown resampler"):
         default_resamplers(["bogus"])
+
+
+def test_parallel_folds_give_the_sequential_result_and_call_back_each_fold(digits):
+    X, y = digits
+    names = ["none", "random_over", "smote", "random_under"]
+    runs = {}
+    for n_jobs in (1, 2):
+        seen = []
+        runs[n_jobs] = compare_resamplers(
+            X, y, classifier=fast_classifier(), resamplers=names, n_splits=3,
+            random_state=3, n_jobs=n_jobs, callback=seen.append,
+        )  # fmt: skip
+        assert sorted((r["fold"], r["resampler"]) for r in seen) == sorted(
+            (f, n) for f in range(3) for n in names
+        )
+    columns = [c for c in runs[1].folds if c not in ("fit_time", "score_time")]
+    pd.testing.assert_frame_equal(runs[1].folds[columns], runs[2].folds[columns])
+    assert list(runs[2].table.index) == names

@@ -3,6 +3,7 @@
 import pickle
 import random
 import re
+import warnings
 from collections import Counter
 
 import keras
@@ -193,12 +194,40 @@ def test_collapsed_discriminator_warns(digits):
         latent_dim=16,
         d_learning_rate=1e-2,
         g_learning_rate=1e-9,
+        label_smoothing=0.0,
+        batch_norm=False,  # collapses by about epoch 24 on all three backends
     )
     with pytest.warns(
         GANTrainingWarning,
         match=r"class 2, epoch \d+: the discriminator loss stayed below",
     ):
         sampler.fit_resample(X, y)
+
+
+def test_label_smoothing_keeps_the_real_loss_above_its_floor(digits):
+    X, y = digits
+    params = dict(
+        sampling_strategy={2: 20},
+        random_state=0,
+        epochs=40,
+        batch_size=12,
+        latent_dim=16,
+        d_learning_rate=1e-2,
+        g_learning_rate=1e-9,
+    )
+    # A discriminator that wins (as in the test above): without smoothing its
+    # real-batch loss falls below H(0.8); with a target of 0.8 it cannot.
+    floor = -(0.8 * np.log(0.8) + 0.2 * np.log(0.2))
+    plain = DCGANOverSampler(**params, label_smoothing=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GANTrainingWarning)  # it may be stopped
+        plain.fit_resample(X, y)
+    assert min(plain.history_[2]["d_loss_real"]) < floor - 0.1
+    smoothed = DCGANOverSampler(**params, label_smoothing=0.2)
+    smoothed.fit_resample(X, y)
+    d_loss_real = np.array(smoothed.history_[2]["d_loss_real"])
+    assert d_loss_real.min() >= floor - 1e-3
+    assert d_loss_real[-5:].mean() < floor + 0.1  # it got close: the target is 0.8
 
 
 def test_fitted_sampler_pickles(digits):

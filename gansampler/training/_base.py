@@ -10,17 +10,26 @@ class BaseTrainer:
 
     Builds both optimizers and keeps their state as built (zero moments, zero
     step count, the learning rate, the loss scale), which each backend restores
-    for every new class.
+    for every new class. The discriminator's target for real images is
+    ``real_target = 1 - label_smoothing`` (one-sided label smoothing).
     """
 
     def __init__(
-        self, generator, discriminator, *, d_optimizer, g_optimizer, batch_size
+        self,
+        generator,
+        discriminator,
+        *,
+        d_optimizer,
+        g_optimizer,
+        batch_size,
+        label_smoothing=0.0,
     ):
         self.generator = generator
         self.discriminator = discriminator
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
         self.batch_size = batch_size
+        self.real_target = 1.0 - label_smoothing
         self.latent_dim = generator.input_shape[-1]
         self.d_optimizer.build(discriminator.trainable_variables)
         self.g_optimizer.build(generator.trainable_variables)

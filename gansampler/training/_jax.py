@@ -39,6 +39,7 @@ class Trainer(BaseTrainer):
         g_optimizer,
         batch_size,
         jit_compile,
+        label_smoothing=0.0,
     ):
         super().__init__(
             generator,
@@ -46,6 +47,7 @@ class Trainer(BaseTrainer):
             d_optimizer=d_optimizer,
             g_optimizer=g_optimizer,
             batch_size=batch_size,
+            label_smoothing=label_smoothing,
         )
         # jit_compile=False runs the epoch eagerly (op by op): only useful for
         # debugging, so every other value compiles.
@@ -137,7 +139,7 @@ class Trainer(BaseTrainer):
 
         # Discriminator on the real batch.
         (_, (d_loss_real, p_real, d_ntv)), grads = d_grad(
-            d_tv, d_ntv, d_opt, real, ones
+            d_tv, d_ntv, d_opt, real, ones * self.real_target
         )
         d_tv, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_tv)
 

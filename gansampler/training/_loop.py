@@ -6,7 +6,13 @@ import warnings
 import numpy as np
 from keras import ops
 
-__all__ = ["METRICS", "GANTrainingWarning", "checkpoint_epochs", "train_gan"]
+__all__ = [
+    "METRICS",
+    "GANTrainingWarning",
+    "checkpoint_epochs",
+    "common_batch_size",
+    "train_gan",
+]
 
 METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
 
@@ -19,7 +25,31 @@ STEPS_PER_CALL = 32
 
 
 class GANTrainingWarning(UserWarning):
-    """Training of a class's GAN went wrong: NaN losses or a collapsed discriminator."""
+    """Training of a class's GAN went wrong: NaN losses or a collapsed discriminator.
+
+    Also issued for a mode collapse detected at a checkpoint. The message names
+    the class and the epoch; the class's training stops there and it keeps its
+    best (or last good) generator, while the other classes go on.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from gansampler import DCGANOverSampler
+    >>> from gansampler.training import GANTrainingWarning
+    >>> X = np.random.default_rng(0).random((40, 8, 8))
+    >>> y = np.array([0] * 30 + [1] * 10)
+    >>> sampler = DCGANOverSampler(
+    ...     epochs=300, d_learning_rate=0.05, g_learning_rate=1e-6,
+    ...     label_smoothing=0.0, batch_norm=False, random_state=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always", GANTrainingWarning)
+    ...     _ = sampler.fit_resample(X, y)
+    >>> any(w.category is GANTrainingWarning for w in caught)
+    True
+    >>> len(sampler.history_[1]["g_loss"]) < 300  # stopped early
+    True
+    """
 
 
 def label_text(label):
@@ -40,6 +70,15 @@ def _batch_indices(rng, n_images, batch_size, n_epochs):
             for _ in range(n_epochs)
         ]
     )
+
+
+def common_batch_size(batch_size, class_sizes):
+    """The one batch size of classes trained together: capped at the smallest.
+
+    Batched networks need batches of one shape, so a class smaller than
+    ``batch_size`` shrinks the batches of all classes trained with it.
+    """
+    return max(1, min(batch_size, *class_sizes))
 
 
 def _format_epoch(label, epoch, epochs, n_batches, row):
@@ -110,6 +149,26 @@ def train_gan(
     -------
     history : dict
         Per metric name in ``METRICS``, a list with one mean per epoch trained.
+
+    Examples
+    --------
+    >>> import keras
+    >>> import numpy as np
+    >>> from gansampler.architectures import build_gan
+    >>> from gansampler.training import make_trainer, train_gan
+    >>> generator, discriminator = build_gan("conv", (8, 8, 1), latent_dim=16)
+    >>> trainer = make_trainer(
+    ...     generator, discriminator,
+    ...     d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+    ...     g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
+    ...     batch_size=8, jit_compile=False)
+    >>> trainer.load(generator, discriminator)
+    >>> images = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1))
+    >>> history = train_gan(trainer, images.astype("float32"), generator,
+    ...                     epochs=3, batch_size=8,
+    ...                     rng=np.random.default_rng(0), label=0)
+    >>> {name: len(values) for name, values in history.items()}
+    {'d_loss_real': 3, 'd_loss_fake': 3, 'g_loss': 3, 'd_acc_real': 3, 'd_acc_fake': 3}
     """
     history = {name: [] for name in METRICS}
     n_images = len(images)
@@ -118,6 +177,9 @@ def train_gan(
     epochs_per_call = max(1, math.ceil(STEPS_PER_CALL / n_batches))
     checkpoints = checkpoint_epochs(epochs, checkpoint_every)
     data = trainer.to_device(images)
+    # With label smoothing the real-batch loss cannot fall below the entropy
+    # of its target; the discriminator has won when it is that close to it.
+    real_floor = _entropy(getattr(trainer, "real_target", 1.0))
     collapsed_for = 0
     epoch = 0
 
@@ -130,9 +192,8 @@ def train_gan(
             rows = per_batch.astype(np.float64).reshape(n_epochs, n_batches, -1)
             for row in rows.mean(axis=1):
                 epoch += 1
-                collapsed_for = (
-                    collapsed_for + 1 if max(row[:2]) < D_LOSS_COLLAPSE else 0
-                )
+                d_loss = max(row[0] - real_floor, row[1])
+                collapsed_for = collapsed_for + 1 if d_loss < D_LOSS_COLLAPSE else 0
                 failure = _failure(row, collapsed_for)
                 if failure:
                     _warn(label, epoch, failure, checkpoints)
@@ -147,6 +208,13 @@ def train_gan(
         if on_checkpoint is not None and on_checkpoint(epoch, generator, history):
             break
     return history
+
+
+def _entropy(p):
+    """Binary cross-entropy of a target ``p`` with itself: its lowest loss."""
+    if p <= 0 or p >= 1:
+        return 0.0
+    return float(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
 
 
 def _failure(row, collapsed_for):

@@ -24,6 +24,7 @@ class Trainer(BaseTrainer):
         g_optimizer,
         batch_size,
         jit_compile,
+        label_smoothing=0.0,
     ):
         super().__init__(
             generator,
@@ -31,6 +32,7 @@ class Trainer(BaseTrainer):
             d_optimizer=d_optimizer,
             g_optimizer=g_optimizer,
             batch_size=batch_size,
+            label_smoothing=label_smoothing,
         )
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
@@ -82,7 +84,7 @@ class Trainer(BaseTrainer):
 
         with tf.GradientTape() as tape:
             p_real = discriminator(real, training=True)
-            d_loss_real = _bce(ones, p_real)
+            d_loss_real = _bce(ones * self.real_target, p_real)
             scaled = self.d_optimizer.scale_loss(d_loss_real)
         grads = tape.gradient(scaled, discriminator.trainable_variables)
         self.d_optimizer.apply(grads, discriminator.trainable_variables)

@@ -15,7 +15,12 @@ __all__ = ["Trainer"]
 
 
 def _bce(target, probabilities):
-    return torch.mean(keras.losses.binary_crossentropy(target, probabilities))
+    # Keras' binary cross-entropy on torch raises on a NaN probability ("all
+    # elements of input should be between 0 and 1"); written out, with the same
+    # clipping, a diverged run gives a NaN loss that the epoch loop reports.
+    eps = keras.config.epsilon()
+    p = torch.clamp(probabilities.float(), eps, 1 - eps)
+    return torch.mean(-(target * torch.log(p) + (1 - target) * torch.log(1 - p)))
 
 
 def _device():
@@ -34,6 +39,7 @@ class Trainer(BaseTrainer):
         g_optimizer,
         batch_size,
         jit_compile,
+        label_smoothing=0.0,
     ):
         super().__init__(
             generator,
@@ -41,6 +47,7 @@ class Trainer(BaseTrainer):
             d_optimizer=d_optimizer,
             g_optimizer=g_optimizer,
             batch_size=batch_size,
+            label_smoothing=label_smoothing,
         )
         self.device = _device()
         # torch.compile pays off only on a GPU, and only for long runs: "auto"
@@ -115,7 +122,7 @@ class Trainer(BaseTrainer):
         zeros = torch.zeros_like(ones)
 
         p_real = discriminator(real, training=True)
-        d_loss_real = _bce(ones, p_real)
+        d_loss_real = _bce(ones * self.real_target, p_real)
         self._update(self.d_optimizer, d_loss_real, d_variables)
 
         with torch.no_grad():

@@ -36,6 +36,9 @@ export TF_CPP_MIN_LOG_LEVEL=3
 LIMIT_64=${LIMIT_64:-330}
 LIMIT_128=${LIMIT_128:-400}
 DATA_DIR=${DATA_DIR:-.gpudata}
+RESAMPLERS=${RESAMPLERS:-none,random_over,smote,adasyn,random_under,dcgan}
+TAG=${TAG:-}   # suffix of the output folders, e.g. for a second settings run
+SIZES=${SIZES:-64 128}
 # For a dry run on a CPU, e.g.
 #   DATA_DIR=/tmp/gpudata EXTRA_ARGS="--max-samples 100 --epochs 1" bash $0
 # (later options override the ones above).
@@ -73,12 +76,12 @@ run_size() {
         data=$DATA_DIR/elpv_128.npz
         extra=(--image-size "$size")
     fi
-    dest="$OUT/elpv$size"
+    dest="$OUT/elpv$size$TAG"
     mkdir -p "$dest"
     local start=$SECONDS
     timeout --kill-after=15 "$limit" python3 -m gansampler.cli compare \
         --dataset "$data" "${extra[@]}" --folds 5 --repeats 1 \
-        --resamplers none,random_over,smote,adasyn,random_under,dcgan \
+        --resamplers "$RESAMPLERS" \
         --epochs auto --classifier-epochs 15 --batch-size 32 \
         --precision bfloat16 --random-state 0 --out "$dest" "${EXTRA[@]}" \
         >"$dest/stdout.txt" 2>"$dest/stderr.txt"
@@ -87,12 +90,14 @@ run_size() {
         "(124 = cut off by the $limit s limit)" | tee "$dest/status.txt"
 }
 
-run_size 64 "$LIMIT_64" &
-run_size 128 "$LIMIT_128" &
+for size in $SIZES; do
+    limit_var=LIMIT_$size
+    run_size "$size" "${!limit_var:-400}" &
+done
 wait
 
-for size in 64 128; do
-    dest="$OUT/elpv$size"
+for size in $SIZES; do
+    dest="$OUT/elpv$size$TAG"
     echo
     echo "===================== ELPV ${size}x${size} ====================="
     cat "$dest/status.txt"

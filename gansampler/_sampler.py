@@ -506,14 +506,25 @@ class DCGANOverSampler(BaseOverSampler):
             new_X.append(samples)
             new_y.append(np.full(n_new, label, dtype=y.dtype))
 
-        if not new_X:
-            return X, y
         X_new = np.concatenate(new_X)
         if sparse.issparse(X):
             X_res = sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
         else:
             X_res = np.concatenate([X, X_new])
         return X_res, np.concatenate([y, *new_y])
+
+    def _monitor(self, label, held_back, seed):
+        """The CheckpointMonitor of one class: snapshots, scores, failure checks."""
+        fmt = self.data_format_
+        return CheckpointMonitor(
+            label,
+            held_back,
+            fmt.sample_shape if fmt.is_image else None,
+            self.latent_dim,
+            seed,
+            snapshot_dir=self.snapshot_dir,
+            choose=self.choose_generator,
+        )
 
     def _fit_class(self, label, n_new, images, seed, architecture, index, shared=None):
         """Train one class's GAN; returns (generator, history, quality, new samples).
@@ -528,15 +539,7 @@ class DCGANOverSampler(BaseOverSampler):
             trainer.load(generator, discriminator)
             rng = np.random.default_rng(seed)
             images, held_back = self._hold_back(images, rng)
-            monitor = CheckpointMonitor(
-                label,
-                held_back,
-                fmt.sample_shape if fmt.is_image else None,
-                self.latent_dim,
-                seed,
-                snapshot_dir=self.snapshot_dir,
-                choose=self.choose_generator,
-            )
+            monitor = self._monitor(label, held_back, seed)
             history = train_gan(
                 trainer,
                 images,
@@ -573,17 +576,7 @@ class DCGANOverSampler(BaseOverSampler):
             training, held_back = self._hold_back(train[y == label], rng)
             images.append(training)
             rngs.append(rng)
-            monitors.append(
-                CheckpointMonitor(
-                    label,
-                    held_back,
-                    fmt.sample_shape if fmt.is_image else None,
-                    self.latent_dim,
-                    seed,
-                    snapshot_dir=self.snapshot_dir,
-                    choose=self.choose_generator,
-                )
-            )
+            monitors.append(self._monitor(label, held_back, seed))
         batch_size = common_batch_size(self.batch_size, [len(x) for x in images])
         histories = train_gans_together(
             pairs,

@@ -212,7 +212,10 @@ class DCGANOverSampler(BaseOverSampler):
         Folder for snapshots: per class a sub-folder with, at each checkpoint,
         a 7x7 grid of generated images (PNG), the generator (``.keras``) and
         the article's summary line (``summary.txt``). Files are written
-        atomically and only inside this folder.
+        atomically and only inside this folder. A later fit (another CV fold,
+        a refit) never overwrites or mixes with an earlier one: it writes
+        into ``class_<label>-run2``, ``-run3``, ...; ``quality_`` names each
+        class's folder.
     snapshot_every : int, default=None
         Epochs between checkpoints (scores, snapshots, fallback points);
         None: about ten per class.
@@ -259,8 +262,9 @@ class DCGANOverSampler(BaseOverSampler):
         Maps each grown class to the choice of its generator:
         ``chosen_epoch`` and its ``kernel_distance`` (None when
         ``choose_generator=False``), ``scores`` as ``(epoch, kernel distance)``
-        pairs per checkpoint, and ``collapsed_at``, the epoch of a detected
-        mode collapse or None.
+        pairs per checkpoint, ``collapsed_at``, the epoch of a detected
+        mode collapse or None, and ``snapshot_folder``, where the class's
+        snapshots of this fit went (None without ``snapshot_dir``).
     history_ : dict
         Maps each grown class to a dict of per-epoch lists: ``d_loss_real``,
         ``d_loss_fake``, ``g_loss``, ``d_acc_real`` and ``d_acc_fake`` (the

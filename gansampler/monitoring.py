@@ -203,6 +203,28 @@ def _spread(features):
     return float(np.mean(np.linalg.norm(features - features.mean(axis=0), axis=1)))
 
 
+def _new_run_folder(parent, name):
+    """Claim an empty folder for one run's snapshots of one class.
+
+    ``parent/name`` when it is new or empty; otherwise (an earlier fit wrote
+    there, or it is a link) ``parent/name-run2``, ``-run3``, ...: a fit never
+    mixes its files with, or overwrites, an earlier one's. ``mkdir`` without
+    ``exist_ok`` makes the claim safe between parallel fits.
+    """
+    parent.mkdir(parents=True, exist_ok=True)
+    run = 1
+    while True:
+        folder = parent / (name if run == 1 else f"{name}-run{run}")
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            free = folder.is_dir() and not folder.is_symlink()
+            if free and not any(folder.iterdir()):
+                return folder
+        run += 1
+
+
 class CheckpointMonitor:
     """Looks at a class's generator at each checkpoint, for the sampler.
 
@@ -227,7 +249,9 @@ class CheckpointMonitor:
     seed : int
         Seeds the fixed noise.
     snapshot_dir : path-like or None
-        Where snapshots go (a sub-folder per class); None writes none.
+        Where snapshots go (a new sub-folder per class and run:
+        ``class_<label>``, or ``class_<label>-run2``, ... when an earlier run
+        used it); None writes none.
     choose : bool
         Score each checkpoint and keep the best.
 
@@ -265,8 +289,7 @@ class CheckpointMonitor:
         )
         self.folder = None
         if snapshot_dir is not None:
-            self.folder = Path(snapshot_dir) / class_folder_name(label)
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder = _new_run_folder(Path(snapshot_dir), class_folder_name(label))
         self.scores = []
         self.best = None  # (score, epoch, weights)
         self.collapsed_at = None
@@ -347,11 +370,14 @@ class CheckpointMonitor:
         dict
             ``chosen_epoch`` and its ``kernel_distance`` (None without
             scoring), ``scores`` as ``(epoch, kernel distance)`` pairs, and
-            ``collapsed_at``, the epoch of a detected mode collapse or None.
+            ``collapsed_at``, the epoch of a detected mode collapse or None,
+            and ``snapshot_folder``, where this run's snapshots went (None
+            without ``snapshot_dir``).
         """
         return {
             "chosen_epoch": None if self.best is None else self.best[1],
             "kernel_distance": None if self.best is None else self.best[0],
             "scores": list(self.scores),
             "collapsed_at": self.collapsed_at,
+            "snapshot_folder": None if self.folder is None else str(self.folder),
         }

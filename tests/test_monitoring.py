@@ -59,6 +59,34 @@ def test_snapshots_are_written_inside_the_folder(digits, tmp_path):
     assert restored(noise).shape == (5, 8, 8, 1)
 
 
+def test_a_second_fit_never_overwrites_or_mixes_with_the_first(digits, tmp_path):
+    X, y = digits
+    first = DCGANOverSampler(random_state=0, snapshot_dir=tmp_path, **SMALL)
+    first.fit_resample(X, y)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "class_1").iterdir()}
+    assert first.quality_[1]["snapshot_folder"] == str(tmp_path / "class_1")
+    (tmp_path / "class_1-run2").mkdir()  # an empty folder is free to use
+
+    second = DCGANOverSampler(random_state=1, snapshot_dir=tmp_path, **SMALL)
+    second.fit_resample(X, y)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "class_1").iterdir()}
+    assert after == before  # the first run's files are untouched
+    run2 = tmp_path / "class_1-run2"
+    assert second.quality_[1]["snapshot_folder"] == str(run2)
+    assert len((run2 / "summary.txt").read_text().splitlines()) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class_1", "class_1-run2"]
+
+    # A class folder that is a link is never written through.
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "links").mkdir()
+    (tmp_path / "links" / "class_1").symlink_to(target)
+    third = DCGANOverSampler(random_state=2, snapshot_dir=tmp_path / "links", **SMALL)
+    third.fit_resample(X, y)
+    assert list(target.iterdir()) == []
+    assert third.quality_[1]["snapshot_folder"] == str(tmp_path / "links" / "class_1-run2")
+
+
 def test_the_chosen_generator_is_the_best_scored_checkpoint(digits, tmp_path):
     X, y = digits
     sampler = DCGANOverSampler(random_state=0, snapshot_dir=tmp_path, **SMALL)

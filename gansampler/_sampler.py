@@ -31,6 +31,7 @@ from .training import (
     train_gan,
     train_gans_together,
 )
+from .training._loop import label_text
 
 __all__ = ["DCGANOverSampler"]
 
@@ -445,12 +446,12 @@ class DCGANOverSampler(BaseOverSampler):
             for label, n_new in self.sampling_strategy_.items():
                 n_class = int(np.count_nonzero(y == label))
                 if n_new and n_class < 2:
-                    shown = label.item() if isinstance(label, np.generic) else label
                     raise ValueError(
-                        f"Class {shown!r} has {n_class} sample: choose_generator=True "
-                        "scores its generator against real samples of the class and "
-                        "needs at least 2. Pass choose_generator=False to train on "
-                        "the single sample anyway, or leave the class out of "
+                        f"Class {label_text(label)} has {n_class} sample: "
+                        "choose_generator=True scores its generator against real "
+                        "samples of the class and needs at least 2. Pass "
+                        "choose_generator=False to train on the single sample "
+                        "anyway, or leave the class out of "
                         "sampling_strategy."
                     )
 

@@ -30,25 +30,9 @@ def _copy(values):
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        *,
-        d_optimizer,
-        g_optimizer,
-        batch_size,
-        jit_compile,
-        label_smoothing=0.0,
-    ):
-        super().__init__(
-            generator,
-            discriminator,
-            d_optimizer=d_optimizer,
-            g_optimizer=g_optimizer,
-            batch_size=batch_size,
-            label_smoothing=label_smoothing,
-        )
+    def __init__(self, generator, discriminator, *, jit_compile, **settings):
+        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
+        super().__init__(generator, discriminator, **settings)
         # jit_compile=False runs the epoch eagerly (op by op): only useful for
         # debugging, so every other value compiles.
         epoch = self._epoch

@@ -33,14 +33,9 @@ import numpy as np
 
 from . import _jax
 from ._loop import (
-    D_LOSS_COLLAPSE,
-    METRICS,
     STEPS_PER_CALL,
+    EpochRecord,
     _batch_indices,
-    _entropy,
-    _failure,
-    _format_epoch,
-    _warn,
     checkpoint_epochs,
     common_batch_size,
 )
@@ -127,7 +122,6 @@ def train_gans_together(
         jit_compile=jit_compile,
         label_smoothing=label_smoothing,
     )
-    real_floor = _entropy(runner.real_target)
     classes = [
         _Class(
             k,
@@ -139,7 +133,7 @@ def train_gans_together(
             rng,
             checkpoint_every=checkpoint_every,
             callback=callback,
-            real_floor=real_floor,
+            real_target=runner.real_target,
             verbose=verbose,
         )
         for k, (label, (generator, _), x, n_epochs, rng, callback) in enumerate(
@@ -178,29 +172,28 @@ class _Class:
         *,
         checkpoint_every,
         callback,
-        real_floor,
+        real_target,
         verbose,
     ):
         self.k = k
-        self.label = label
         self.generator = generator
         self.epochs = epochs
         self.callback = callback
-        self.real_floor = real_floor
-        self.verbose = verbose
         self.n_batches = max(1, n_images // batch)
         self.total = epochs * self.n_batches
         self.checkpoints = checkpoint_epochs(epochs, checkpoint_every)
+        self.record = EpochRecord(
+            label, epochs, self.n_batches, self.checkpoints, real_target, verbose
+        )
+        self.history = self.record.history
         self.checkpoint_steps = [c * self.n_batches for c in self.checkpoints]
         # The noise seed first, then the batch order: the first e epochs of a
         # longer run are then exactly those of a run of e epochs.
         self.seed = int(rng.integers(np.iinfo(np.int32).max))
         self.indices = _batch_indices(rng, n_images, batch, epochs)
-        self.history = {name: [] for name in METRICS}
         self.done = 0  # steps run
         self.epoch = 0  # epochs accounted for
         self.pending = []  # metric rows of the epoch in progress
-        self.collapsed_for = 0
         self.finished = False
 
     def plan(self, length):
@@ -232,22 +225,10 @@ class _Class:
 
     def _epoch_done(self, row, stop, capture, runner):
         epoch = self.epoch
-        d_loss = max(row[0] - self.real_floor, row[1])
-        self.collapsed_for = self.collapsed_for + 1 if d_loss < D_LOSS_COLLAPSE else 0
-        failure = _failure(row, self.collapsed_for)
-        if failure:
-            _warn(self.label, epoch, failure, self.checkpoints)
+        if not self.record.add(epoch, row):
             self.finished = True
             return
-        for name, value in zip(METRICS, row, strict=True):
-            self.history[name].append(float(value))
-        is_checkpoint = epoch in self.checkpoints
-        if self.verbose > 1 or (self.verbose and is_checkpoint):
-            print(
-                _format_epoch(self.label, epoch, self.epochs, self.n_batches, row),
-                flush=True,
-            )
-        if not is_checkpoint:
+        if epoch not in self.checkpoints:
             return
         step = epoch * self.n_batches
         if step == capture:

@@ -170,17 +170,16 @@ def train_gan(
     >>> {name: len(values) for name, values in history.items()}
     {'d_loss_real': 3, 'd_loss_fake': 3, 'g_loss': 3, 'd_acc_real': 3, 'd_acc_fake': 3}
     """
-    history = {name: [] for name in METRICS}
     n_images = len(images)
     batch_size = min(batch_size, n_images)
     n_batches = max(1, n_images // batch_size)
     epochs_per_call = max(1, math.ceil(STEPS_PER_CALL / n_batches))
     checkpoints = checkpoint_epochs(epochs, checkpoint_every)
+    record = EpochRecord(
+        label, epochs, n_batches, checkpoints, trainer.real_target, verbose
+    )
+    history = record.history
     data = trainer.to_device(images)
-    # With label smoothing the real-batch loss cannot fall below the entropy
-    # of its target; the discriminator has won when it is that close to it.
-    real_floor = _entropy(getattr(trainer, "real_target", 1.0))
-    collapsed_for = 0
     epoch = 0
 
     for checkpoint in checkpoints:
@@ -192,22 +191,50 @@ def train_gan(
             rows = per_batch.astype(np.float64).reshape(n_epochs, n_batches, -1)
             for row in rows.mean(axis=1):
                 epoch += 1
-                d_loss = max(row[0] - real_floor, row[1])
-                collapsed_for = collapsed_for + 1 if d_loss < D_LOSS_COLLAPSE else 0
-                failure = _failure(row, collapsed_for)
-                if failure:
-                    _warn(label, epoch, failure, checkpoints)
+                if not record.add(epoch, row):
                     return history
-                for name, value in zip(METRICS, row, strict=True):
-                    history[name].append(float(value))
-                if verbose > 1 or (verbose and epoch == checkpoint):
-                    print(
-                        _format_epoch(label, epoch, epochs, n_batches, row), flush=True
-                    )
         trainer.save(generator)
         if on_checkpoint is not None and on_checkpoint(epoch, generator, history):
             break
     return history
+
+
+class EpochRecord:
+    """One class's per-epoch bookkeeping: history, progress lines, failure checks.
+
+    Shared by :func:`train_gan` and the classes-together loop, so both record,
+    print and judge an epoch the same way.
+    """
+
+    def __init__(self, label, epochs, n_batches, checkpoints, real_target, verbose):
+        self.label = label
+        self.epochs = epochs
+        self.n_batches = n_batches
+        self.checkpoints = checkpoints
+        self.verbose = verbose
+        self.history = {name: [] for name in METRICS}
+        # With label smoothing the real-batch loss cannot fall below the
+        # entropy of its target; the discriminator has won when it is that
+        # close to it.
+        self.real_floor = _entropy(real_target)
+        self.collapsed_for = 0
+
+    def add(self, epoch, row):
+        """Record one epoch's mean metrics; False (after a warning) if it failed."""
+        d_loss = max(row[0] - self.real_floor, row[1])
+        self.collapsed_for = self.collapsed_for + 1 if d_loss < D_LOSS_COLLAPSE else 0
+        failure = _failure(row, self.collapsed_for)
+        if failure:
+            _warn(self.label, epoch, failure, self.checkpoints)
+            return False
+        for name, value in zip(METRICS, row, strict=True):
+            self.history[name].append(float(value))
+        if self.verbose > 1 or (self.verbose and epoch in self.checkpoints):
+            print(
+                _format_epoch(self.label, epoch, self.epochs, self.n_batches, row),
+                flush=True,
+            )
+        return True
 
 
 def _entropy(p):
@@ -238,5 +265,5 @@ def _warn(label, epoch, failure, checkpoints):
         f"this class stopped; it keeps the generator of {kept}, or the best one so "
         "far when the generator is chosen by score.",
         GANTrainingWarning,
-        stacklevel=3,
+        stacklevel=4,
     )

@@ -15,25 +15,9 @@ def _bce(target, probabilities):
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        *,
-        d_optimizer,
-        g_optimizer,
-        batch_size,
-        jit_compile,
-        label_smoothing=0.0,
-    ):
-        super().__init__(
-            generator,
-            discriminator,
-            d_optimizer=d_optimizer,
-            g_optimizer=g_optimizer,
-            batch_size=batch_size,
-            label_smoothing=label_smoothing,
-        )
+    def __init__(self, generator, discriminator, *, jit_compile, **settings):
+        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
+        super().__init__(generator, discriminator, **settings)
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
         # One trace for every class and chunk of epochs: the number of batches,

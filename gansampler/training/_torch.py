@@ -30,25 +30,9 @@ def _device():
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        *,
-        d_optimizer,
-        g_optimizer,
-        batch_size,
-        jit_compile,
-        label_smoothing=0.0,
-    ):
-        super().__init__(
-            generator,
-            discriminator,
-            d_optimizer=d_optimizer,
-            g_optimizer=g_optimizer,
-            batch_size=batch_size,
-            label_smoothing=label_smoothing,
-        )
+    def __init__(self, generator, discriminator, *, jit_compile, **settings):
+        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
+        super().__init__(generator, discriminator, **settings)
         self.device = _device()
         # torch.compile pays off only on a GPU, and only for long runs: "auto"
         # leaves it off (see docs/benchmarks.md); True asks for it.

@@ -21,7 +21,18 @@ quality of its generator, so that speed is not bought with worse GANs:
   generated images against all real images of the class, computed here the
   same way for both modes.
 
-Lower is better for both. The two modes train the same networks (the same
+Lower is better for both.
+
+With ``--breakdown`` each run also reports where its time went: the compiled
+training calls (each waited for; the first call of a trainer with argument
+shapes it has not seen compiles, or loads the program from JAX's cache, and is
+counted on its own) and the checkpoint callbacks (drawing images, scoring,
+failure checks). With ``--no-stop`` no class stops early for a failure (a
+collapsed discriminator or generator): every class trains all its planned
+epochs in both modes, so both do the same work; the default stops, as the
+sampler does.
+
+The two modes train the same networks (the same
 seeds) for the same epochs, but not with the same batch order and noise, so
 their scores differ by run-to-run noise even when neither is better.
 
@@ -52,16 +63,66 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import jax  # noqa: E402
 import keras  # noqa: E402
 
-from gansampler import DCGANOverSampler  # noqa: E402
+from gansampler import DCGANOverSampler, monitoring  # noqa: E402
 from gansampler.metrics import kernel_distance  # noqa: E402
 from gansampler.monitoring import _score_space  # noqa: E402
-from gansampler.training import GANTrainingWarning  # noqa: E402
+from gansampler.training import (  # noqa: E402
+    GANTrainingWarning,
+    _jax,
+    _jax_together,
+    _loop,
+)
 
 MODES = {"sequential": False, "together": True}
 # The untimed warm-up fits use every WARMUP_SHARE-th share of each class (so
 # the classes stay imbalanced), at least WARMUP_MIN_IMAGES images.
 WARMUP_SHARE = 20
 WARMUP_MIN_IMAGES = 4
+
+
+class Breakdown:
+    """Times the compiled training calls and the checkpoint callbacks of a fit."""
+
+    def __init__(self):
+        self.seen = set()  # (trainer, argument shapes) of the calls so far
+        self.trainers = []  # kept alive, so that their ids stay theirs
+
+    def patch(self):
+        self.reset()
+        for owner, name, kind in (
+            (_jax.Trainer, "run_epoch", "train"),
+            (_jax_together._Runner, "run", "train"),
+            (monitoring.CheckpointMonitor, "__call__", "checkpoint"),
+        ):
+            setattr(owner, name, self._timed(getattr(owner, name), kind))
+
+    def reset(self):
+        self.seconds = {"train_new_shapes": 0.0, "train": 0.0, "checkpoint": 0.0}
+        self.calls = {"train_new_shapes": 0, "train": 0, "checkpoint": 0}
+
+    def _timed(self, method, what):
+        def timed(*args, **kwargs):
+            kind = what
+            start = time.perf_counter()
+            out = jax.block_until_ready(method(*args, **kwargs))
+            seconds = time.perf_counter() - start
+            if kind == "train":
+                shapes = (id(args[0]), *(np.shape(a) for a in args[1:]))
+                if shapes not in self.seen:
+                    self.seen.add(shapes)
+                    self.trainers.append(args[0])
+                    kind = "train_new_shapes"
+            self.seconds[kind] += seconds
+            self.calls[kind] += 1
+            return out
+
+        return timed
+
+
+def never_stop():
+    """No class stops early: every failure check is switched off."""
+    _loop.D_LOSS_COLLAPSE = -np.inf
+    monitoring.DIVERSITY_COLLAPSE = 0.0
 
 
 def load(path, size):
@@ -85,7 +146,7 @@ def to_training_space(images):
     return images.astype(np.float32) / 127.5 - 1
 
 
-def fit(X, y, together, args):
+def fit(X, y, together, args, breakdown=None):
     sampler = DCGANOverSampler(
         epochs=args.epochs,
         batch_size=args.batch_size,
@@ -95,6 +156,8 @@ def fit(X, y, together, args):
         train_classes_together=together,
         verbose=args.verbose,
     )
+    if breakdown is not None:
+        breakdown.reset()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GANTrainingWarning)
         start = time.perf_counter()
@@ -104,6 +167,8 @@ def fit(X, y, together, args):
     classes = {}
     for label, history in sampler.history_.items():
         quality = sampler.quality_[label]
+        n_real = int((y == label).sum())
+        n_train = n_real - round(sampler.validation_fraction * n_real)
         new = X_res[len(X) :][y_res[len(y) :] == label]
         real = _score_space(to_training_space(X[y == label]))
         fake = _score_space(to_training_space(new))
@@ -111,13 +176,17 @@ def fit(X, y, together, args):
             "n_real": int((y == label).sum()),
             "n_new": len(new),
             "epochs_trained": len(history["g_loss"]),
+            "planned_epochs": sampler._epochs(n_train, args.batch_size),
             "chosen_epoch": quality["chosen_epoch"],
             "kid_heldout": quality["kernel_distance"],
             "kid_all": float(kernel_distance(real, fake, random_state=0)),
             "collapsed_at": quality["collapsed_at"],
             "final_g_loss": history["g_loss"][-1] if history["g_loss"] else None,
         }
-    return {"seconds": seconds, "classes": classes, "warnings": stopped}
+    run = {"seconds": seconds, "classes": classes, "warnings": stopped}
+    if breakdown is not None:
+        run["breakdown"] = {"seconds": dict(breakdown.seconds), **breakdown.calls}
+    return run
 
 
 def main(argv=None):
@@ -139,6 +208,23 @@ def main(argv=None):
         action="store_false",
         help="skip the untimed warm-up fits on a few images per class",
     )
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time training calls and checkpoints"
+    )
+    parser.add_argument(
+        "--no-stop",
+        dest="stop",
+        action="store_false",
+        help="no class stops early for a failure (both modes do the same work)",
+    )
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        default=list(MODES),
+        choices=list(MODES),
+        help="run only these (one mode per process: a first run with no other "
+        "fit's one-time costs before it)",
+    )
     parser.add_argument("--out", default="bench_together.json")
     args = parser.parse_args(argv)
     if args.epochs != "auto":
@@ -151,8 +237,11 @@ def main(argv=None):
     jax.config.update("jax_compilation_cache_dir", cache)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
 
+    if not args.stop:
+        never_stop()
     X, y = load(args.data, args.size)
     result = {
+        "stop_on_failure": args.stop,
         "data": args.data,
         "image_shape": list(X.shape[1:]),
         "class_counts": np.bincount(y).tolist(),
@@ -167,7 +256,7 @@ def main(argv=None):
             "jax": jax.__version__,
             "keras": keras.__version__,
         },
-        "runs": {mode: [] for mode in MODES},
+        "runs": {mode: [] for mode in args.modes},
     }
     print(
         f"{args.data}: {X.shape[0]} images of {X.shape[1:]}, classes "
@@ -186,20 +275,27 @@ def main(argv=None):
             ]
         )
         warm_args = argparse.Namespace(**{**vars(args), "epochs": 1, "verbose": 0})
-        for together in MODES.values():
+        for together in (MODES[mode] for mode in args.modes):
             fit(X[subset], y[subset], together, warm_args)
+    breakdown = None
+    if args.breakdown:
+        breakdown = Breakdown()
+        breakdown.patch()
     for repeat in range(args.repeats):
         # The order alternates, so neither mode always runs first.
-        modes = list(MODES.items())
+        modes = [(mode, MODES[mode]) for mode in args.modes]
         for mode, together in modes if repeat % 2 == 0 else modes[::-1]:
-            run = fit(X, y, together, args)
+            run = fit(X, y, together, args, breakdown)
             result["runs"][mode].append(run)
             print(f"{mode:>10} run {repeat + 1}: {run['seconds']:8.1f} s", flush=True)
+            if breakdown is not None:
+                print(f"{'':>12}{json.dumps(run['breakdown'])}", flush=True)
             for label, c in run["classes"].items():
                 heldout = c["kid_heldout"]
                 heldout = "-" if heldout is None else f"{heldout:.4g}"
                 print(
-                    f"{'':>12}class {label}: {c['epochs_trained']} epochs, chosen "
+                    f"{'':>12}class {label}: {c['epochs_trained']} of "
+                    f"{c['planned_epochs']} epochs, chosen "
                     f"{c['chosen_epoch']}, KID held-out {heldout}, "
                     f"KID all {c['kid_all']:.4g}",
                     flush=True,
@@ -208,14 +304,19 @@ def main(argv=None):
                 print(f"{'':>12}{message}", flush=True)
 
     seconds = {m: [r["seconds"] for r in runs] for m, runs in result["runs"].items()}
-    result["summary"] = {
-        "first_run_s": {m: s[0] for m, s in seconds.items()},
-        "first_run_speedup": seconds["sequential"][0] / seconds["together"][0],
-    }
+    both = len(seconds) == len(MODES)
+    result["summary"] = {"first_run_s": {m: s[0] for m, s in seconds.items()}}
+    if both:
+        result["summary"]["first_run_speedup"] = (
+            seconds["sequential"][0] / seconds["together"][0]
+        )
     if args.repeats > 1:
         warm = {m: float(np.min(s[1:])) for m, s in seconds.items()}
         result["summary"]["warm_run_s"] = warm
-        result["summary"]["warm_run_speedup"] = warm["sequential"] / warm["together"]
+        if both:
+            result["summary"]["warm_run_speedup"] = (
+                warm["sequential"] / warm["together"]
+            )
     for key, value in result["summary"].items():
         print(f"{key}: {json.dumps(value)}")
     with open(args.out, "w", encoding="utf-8") as file:

@@ -7,7 +7,7 @@ generator, a sigmoid output in the discriminator):
 
 * ``"seed"``: the article's exact networks for 128x128x3 images (generator
   7,671,555 parameters, discriminator 5,985).
-* ``"default"``: the same recipe sized for any image from 8x8 up, any channel
+* ``"conv"``: the same recipe sized for any image from 8x8 up, any channel
   count, non-powers of two included.
 * ``"dense"``: small fully-connected networks for plain tabular rows.
 
@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 MIN_IMAGE_SIZE = 8
+ARCHITECTURES = ("conv", "seed", "dense")
 LEAK = 0.2
 DISCRIMINATOR_DROPOUT = 0.4
 
@@ -355,17 +356,17 @@ def build_gan(
 
     Parameters
     ----------
-    architecture : {"default", "seed", "dense"}
+    architecture : {"conv", "seed", "dense"}
         Network family; see the module docstring.
     sample_shape : tuple of int
         ``(height, width, channels)`` for images, ``(n_features,)`` for rows.
     latent_dim : int, default=100
         Size of the noise vector.
     generator_filters, discriminator_filters : int
-        Width of the ``"default"`` networks (``"dense"``: units of the
+        Width of the ``"conv"`` networks (``"dense"``: units of the
         generator's first layer and the discriminator's second).
     batch_norm : bool or None, default=None
-        None: the family's own choice (on for ``"default"`` and ``"dense"``, off
+        None: the family's own choice (on for ``"conv"`` and ``"dense"``, off
         for ``"seed"``, whose printed networks have none).
     generator_dropout : float, default=0.0
         Dropout in the generator.
@@ -378,13 +379,25 @@ def build_gan(
     -------
     generator, discriminator : keras.Model
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``architecture``, non-image samples for ``"conv"`` or
+        ``"seed"``, and ``"seed"`` with another size than 128x128 or with
+        batch normalisation.
+
     Examples
     --------
     >>> from gansampler.architectures import build_gan
-    >>> g, d = build_gan("default", (8, 8, 1))
+    >>> g, d = build_gan("conv", (8, 8, 1))
     >>> g.output_shape, d.output_shape
     ((None, 8, 8, 1), (None, 1))
     """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {', '.join(map(repr, ARCHITECTURES))}; "
+            f"got {architecture!r}."
+        )
     if architecture == "dense":
         n_features = math.prod(sample_shape)
         bn = True if batch_norm is None else batch_norm
@@ -405,12 +418,12 @@ def build_gan(
             raise ValueError(
                 "architecture='seed' is the article's network for 128x128 images; "
                 f"got {sample_shape[0]}x{sample_shape[1]}. Use "
-                "architecture='default' for other sizes."
+                "architecture='conv' for other sizes."
             )
         if batch_norm:
             raise ValueError(
                 "architecture='seed' reproduces the article's printed networks, "
-                "which have no batch normalisation; use architecture='default'."
+                "which have no batch normalisation; use architecture='conv'."
             )
         return (
             build_seed_generator(

@@ -82,3 +82,22 @@ def test_mixed_precision_keeps_outputs_float32():
 def test_conv_architecture_needs_images():
     with pytest.raises(ValueError, match="needs images"):
         build_gan("conv", (20,))
+
+
+def test_build_gan_names_the_architectures_it_knows():
+    with pytest.raises(ValueError, match="'conv', 'seed', 'dense'; got 'default'"):
+        build_gan("default", (16, 16, 1))
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"sample_shape": (64, 64, 1)}, {"batch_norm": True}], ids=["size", "bn"]
+)
+def test_seed_errors_point_to_an_architecture_the_sampler_accepts(kwargs):
+    from gansampler import DCGANOverSampler
+
+    arguments = {"sample_shape": (128, 128, 1), **kwargs}
+    with pytest.raises(ValueError, match="architecture='conv'") as error:
+        build_gan("seed", **arguments)
+    # The architecture the message suggests is one the sampler takes.
+    DCGANOverSampler(architecture="conv")._validate_params()
+    assert "'default'" not in str(error.value)

@@ -111,9 +111,15 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
         (["balance", "/no/such/folder", "--out", "x"], "image folder not found"),
         (["balance", "/tmp"], "--out"),
         (["frobnicate"], "invalid choice"),
-        (["compare", "--gan-param", "bogus=1"], "--gan-param 'bogus=1': expected NAME=VALUE"),
+        (
+            ["compare", "--gan-param", "bogus=1"],
+            "--gan-param 'bogus=1': expected NAME=VALUE",
+        ),
         (["compare", "--gan-param", "d_learning_rate"], "expected NAME=VALUE"),
-        (["compare", "--gan-param", "d_learning_rate=-1"], "'d_learning_rate' parameter"),
+        (
+            ["compare", "--gan-param", "d_learning_rate=-1"],
+            "'d_learning_rate' parameter",
+        ),
     ],
 )
 def test_errors_are_one_line(argv, expected, capsys):
@@ -124,7 +130,9 @@ def test_errors_are_one_line(argv, expected, capsys):
 def test_gan_params_are_parsed_as_python_literals():
     from gansampler.cli import _gan_params
 
-    assert _gan_params(["d_learning_rate=2e-4", "architecture=seed", "batch_norm=False"]) == {
+    assert _gan_params(
+        ["d_learning_rate=2e-4", "architecture=seed", "batch_norm=False"]
+    ) == {
         "d_learning_rate": 2e-4,
         "architecture": "seed",
         "batch_norm": False,

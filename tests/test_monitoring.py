@@ -84,7 +84,9 @@ def test_a_second_fit_never_overwrites_or_mixes_with_the_first(digits, tmp_path)
     third = DCGANOverSampler(random_state=2, snapshot_dir=tmp_path / "links", **SMALL)
     third.fit_resample(X, y)
     assert list(target.iterdir()) == []
-    assert third.quality_[1]["snapshot_folder"] == str(tmp_path / "links" / "class_1-run2")
+    assert third.quality_[1]["snapshot_folder"] == str(
+        tmp_path / "links" / "class_1-run2"
+    )
 
 
 def test_the_chosen_generator_is_the_best_scored_checkpoint(digits, tmp_path):

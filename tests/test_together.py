@@ -1,4 +1,4 @@
-"""``train_classes_together``: the GANs of all classes in one vmapped JAX program.
+"""``train_classes_together``: the GANs of all classes in one compiled JAX program.
 
 The JAX checks run in one JAX subprocess (the backend is fixed when Keras is
 imported, and the default suite runs under TensorFlow); the check that other
@@ -140,36 +140,59 @@ out["direct"] = {
         for m in full[0])),
 }
 
-# -- the vmapped step is the single-class step, lane by lane ----------------
-generator, discriminator = pairs()[0]
-trainer = _jax.Trainer(
-    generator, discriminator,
+# -- the runner's compiled chunk: each class's lane is its single-class step --
+from gansampler.training._jax_together import _Runner
+built = pairs()
+runner = _Runner(
+    built, images(), 8,
+    d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
+    g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
+    jit_compile=True, label_smoothing=0.1,
+)
+before = jax.tree.map(np.array, runner.state)
+seeds = [7, 8]
+runner.set_seeds(seeds)
+r = np.random.default_rng(9)
+indices = np.stack([r.permutation(n)[:8] for n in (16, 9)])[:, None]
+# Lane 0 runs step 3 (and captures its generator there); lane 1 is idle.
+metrics = runner.run(indices, [3, 5], [4, 5], [4, 0])
+single = _jax.Trainer(
+    *built[0],
     d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
     g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
     batch_size=8, jit_compile=True, label_smoothing=0.1,
 )
-state = trainer._state
-r = np.random.default_rng(9)
-real = jnp.asarray(r.uniform(-1, 1, (2, 8, 8, 8, 1)), jnp.float32)
-noise = jnp.asarray(r.standard_normal((2, 2, 8, 16)), jnp.float32)
-single = jax.jit(trainer._step)
-lanes = [single(state, real[k], noise[k, 0], noise[k, 1]) for k in range(2)]
-stacked = jax.tree.map(lambda leaf: jnp.stack([leaf, leaf]), state)
-batched_state, batched_metrics = jax.jit(jax.vmap(trainer._step))(
-    stacked, real, noise[:, 0], noise[:, 1])
+key_d, key_g = jax.random.split(jax.random.fold_in(jax.random.key(seeds[0]), 3))
+lane_state = jax.tree.map(lambda leaf: jnp.asarray(leaf[0]), before)
+expected_state, expected_metrics = jax.jit(single._step)(
+    lane_state,
+    jnp.asarray(images()[0][indices[0, 0]]),
+    jax.random.normal(key_d, (8, 16), jnp.float32),
+    jax.random.normal(key_g, (8, 16), jnp.float32),
+)
 # Adam moves a weight by about its learning rate whatever the gradient's size,
 # so a gradient that is 0 up to rounding (a convolution's bias ahead of
 # BatchNorm) may step either way: weights agree to twice the learning rate,
 # everything else (metrics, moments, BatchNorm statistics) closely.
-close = True
-for k, (lane_state, lane_metrics) in enumerate(lanes):
-    close &= bool(np.allclose(batched_metrics[k], lane_metrics, rtol=1e-4, atol=1e-5))
-    for part in state:
-        tolerance = 2e-3 if part in ("g_trainable", "d_trainable") else 1e-5
-        for a, b in zip(batched_state[part], lane_state[part]):
-            close &= bool(np.allclose(a[k], b, rtol=1e-4, atol=tolerance))
-out["vmap_equals_single"] = close
-out["lanes_differ"] = bool(not np.allclose(lanes[0][1], lanes[1][1]))
+close = bool(np.allclose(metrics[0, 0], expected_metrics, rtol=1e-4, atol=1e-5))
+for part in before:
+    tolerance = 2e-3 if part in ("g_trainable", "d_trainable") else 1e-5
+    for a, b in zip(runner.state[part], expected_state[part]):
+        close &= bool(np.allclose(a[0], b, rtol=1e-4, atol=tolerance))
+captured_close = all(
+    np.array_equal(c[0], s[0])
+    for part in ("g_trainable", "g_non_trainable")
+    for c, s in zip(runner.captured[part], runner.state[part])
+)
+out["lane_equals_single"] = close
+out["lane_changed"] = bool(any(
+    not np.array_equal(a[0], b[0])
+    for a, b in zip(runner.state["g_trainable"], before["g_trainable"])))
+out["idle_lane_unchanged"] = bool(all(
+    np.array_equal(np.asarray(a)[1], b[1])
+    for part in before for a, b in zip(runner.state[part], before[part])))
+out["idle_lane_metrics_zero"] = bool(not np.any(metrics[1]))
+out["capture_is_step_state"] = bool(captured_close)
 print("RESULT " + json.dumps(out))
 """
 
@@ -269,9 +292,15 @@ def test_a_failing_class_stops_alone(jax_results):
     assert r["nan_a_weights_match"]
 
 
-def test_vmapped_step_equals_single_class_step(jax_results):
-    assert jax_results["lanes_differ"]
-    assert jax_results["vmap_equals_single"]
+def test_each_lane_runs_the_single_class_step(jax_results):
+    assert jax_results["lane_changed"]
+    assert jax_results["lane_equals_single"]
+    assert jax_results["capture_is_step_state"]
+
+
+def test_an_idle_lane_is_left_exactly_as_it_was(jax_results):
+    assert jax_results["idle_lane_unchanged"]
+    assert jax_results["idle_lane_metrics_zero"]
 
 
 def _tiny_data():

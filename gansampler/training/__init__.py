@@ -23,7 +23,7 @@ with the same small interface:
     Copy the trained generator weights into a Keras model.
 
 On JAX only, ``train_gans_together`` trains the GANs of several classes in one
-compiled program, the per-class networks batched with ``jax.vmap``
+compiled program, a loop over the classes' stacked states
 (``_jax_together``); ``check_classes_together`` says whether it can run.
 """
 
@@ -121,8 +121,8 @@ def make_trainer(generator, discriminator, **kwargs):
 def check_classes_together():
     """Raise a ValueError unless ``train_gans_together`` can run here.
 
-    Training classes together batches the per-class networks with
-    ``jax.vmap``, so it needs the JAX backend.
+    Training classes together runs one JAX program over the stacked
+    per-class networks, so it needs the JAX backend.
 
     Raises
     ------
@@ -143,8 +143,8 @@ def check_classes_together():
     name = backend()
     if name != "jax":
         raise ValueError(
-            "train_classes_together=True needs the JAX backend (the per-class "
-            f"networks are batched with jax.vmap), but Keras runs on {name!r}. "
+            "train_classes_together=True needs the JAX backend (all classes "
+            f"train in one JAX program), but Keras runs on {name!r}. "
             "Set KERAS_BACKEND=jax before Keras is imported, or leave "
             "train_classes_together=False."
         )
@@ -154,9 +154,9 @@ def train_gans_together(pairs, images, **kwargs):
     """Train the GANs of several classes in one compiled program (JAX only).
 
     Each class keeps its own networks, optimizer state, batch order, noise,
-    epochs, checkpoints and failure checks, as with :func:`train_gan`; the
-    per-class train steps run batched with ``jax.vmap``, a fixed number of
-    steps of every class per compiled call, a finished class masked.
+    epochs, checkpoints and failure checks, as with :func:`train_gan`; each
+    compiled call runs a fixed number of steps, each step looping over the
+    classes' stacked states (``jax.lax.map``), a finished class masked.
 
     Parameters
     ----------

@@ -1,18 +1,27 @@
-"""The GANs of several classes in one compiled program on JAX (``jax.vmap``).
+"""The GANs of several classes in one compiled program on JAX.
 
 Each class keeps its own networks, optimizer state, images, shuffled epochs,
 noise, number of epochs, checkpoints and failure checks, as with
-:func:`train_gan`; only the device work is shared. Batched networks need one
-batch shape, so every class uses ``batch_size`` capped at the smallest class.
-The batch order and noise are drawn differently from :func:`train_gan` (per
-class: a noise seed, then all its shuffled epochs), so the same seeds give
-reproducible but not identical results. Every class's state is built as
-``_jax.Trainer.load`` builds it, then every state leaf is stacked along a new
-leading class axis, and the single-class train step (``_jax.Trainer._step``)
-is ``jax.vmap``-ed over (state, real batch, noise). One compiled call runs
-``steps_per_call`` steps of every class in a ``lax.scan``; a class that has
-finished, diverged or been stopped by its checkpoint callback is masked (its
-state is kept unchanged) while the others run on.
+:func:`train_gan`; only the compiled program is shared. Every class uses one
+batch shape, ``batch_size`` capped at the smallest class. The batch order and
+noise are drawn differently from :func:`train_gan` (per class: a noise seed,
+then all its shuffled epochs), so the same seeds give reproducible but not
+identical results. Every class's state is built as ``_jax.Trainer.load``
+builds it, then every state leaf is stacked along a new leading class axis.
+One compiled call runs ``steps_per_call`` steps of every class in a
+``lax.scan``; each step loops over the classes with ``lax.map`` and runs the
+single-class train step (``_jax.Trainer._step``) on each class's slice of the
+stacked state. A class that has finished, diverged or been stopped by its
+checkpoint callback is masked (its state is kept unchanged) while the others
+run on; its lane still computes, so classes of about the same number of
+updates (``epochs='auto'``) suit the mode best.
+
+Why a loop over the classes and not ``jax.vmap``: vmapping a convolution over
+its weights turns it into a grouped convolution, and on an H100 the vmapped
+step of three classes took 3.6 times as long as three single-class steps
+(128x128, bfloat16, batch 32: 53.6 ms against 14.7 ms;
+``benchmarks/profile_together.py``, docs/scaling.md). The loop keeps plain
+convolutions and traces the step once, whatever the number of classes.
 
 Checkpoints are exact: a class's generator state is captured on the device
 right after the step that ends its checkpoint epoch, and a class never runs
@@ -22,9 +31,7 @@ found from the epoch means after each call, as :func:`train_gan` finds them.
 
 The images of all classes are padded to the largest class and kept on the
 device, ``(K, N_max, H, W, C)`` float32: the mode is meant for classes of few
-images. A class that finishes early still occupies its lane (masked) until the
-last class finishes, which is why ``epochs='auto'`` (about the same number of
-updates per class) suits it best.
+images.
 """
 
 import jax
@@ -246,7 +253,7 @@ class _Class:
 
 
 class _Runner:
-    """The device side: stacked states, padded images, the vmapped chunk."""
+    """The device side: stacked states, padded images, the compiled chunk."""
 
     def __init__(
         self,
@@ -322,8 +329,9 @@ class _Runner:
         _assign(generator, self.captured, k)
 
     # -- traced ------------------------------------------------------------
-    def _lane(self, state, captured, images, indices, seed, step, stop, capture):
-        """One step of one class (vmapped over classes)."""
+    def _lane(self, lane):
+        """One step of one class (``lax.map``-ped over classes)."""
+        state, captured, images, indices, seed, step, stop, capture = lane
         key = jax.random.fold_in(jax.random.key(seed), step)
         key_d, key_g = jax.random.split(key)
         shape = (self.batch, self.template.latent_dim)
@@ -331,8 +339,11 @@ class _Runner:
         noise_g = jax.random.normal(key_g, shape, jnp.float32)
         real = jnp.take(images, indices, axis=0)
         new, metrics = self.template._step(state, real, noise_d, noise_g)
+        # Masks, not lax.cond: a conditional makes the GPU wait for the host
+        # to read its predicate, every class and step.
         active = step < stop
         new = jax.tree.map(lambda n, o: jnp.where(active, n, o), new, state)
+        metrics = jnp.where(active, metrics, 0.0)
         keep = active & (step + 1 == capture)
         captured = {
             part: jax.tree.map(
@@ -343,15 +354,12 @@ class _Runner:
         return new, captured, metrics
 
     def _chunk(self, state, captured, images, indices, seeds, starts, stops, captures):
-        lanes = jax.vmap(self._lane)
-
         def body(carry, xs):
             state, captured = carry
             step_indices, i = xs
-            steps = starts + i
-            state, captured, metrics = lanes(
-                state, captured, images, step_indices, seeds, steps, stops, captures
-            )
+            lanes = (state, captured, images, step_indices, seeds)
+            lanes += (starts + i, stops, captures)
+            state, captured, metrics = jax.lax.map(self._lane, lanes)
             return (state, captured), metrics
 
         length = indices.shape[1]

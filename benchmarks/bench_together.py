@@ -24,17 +24,16 @@ quality of its generator, so that speed is not bought with worse GANs:
 Lower is better for both.
 
 With ``--breakdown`` each run also reports where its time went: the compiled
-training calls (each waited for; the first call of a trainer with argument
-shapes it has not seen compiles, or loads the program from JAX's cache, and is
-counted on its own) and the checkpoint callbacks (drawing images, scoring,
-failure checks). With ``--no-stop`` no class stops early for a failure (a
-collapsed discriminator or generator): every class trains all its planned
-epochs in both modes, so both do the same work; the default stops, as the
-sampler does.
+training calls (each waited for; a call that compiled a new program, or
+loaded it from JAX's cache, is counted on its own) and the checkpoint
+callbacks (drawing images, scoring, failure checks). With ``--no-stop`` no
+class stops early for a failure (a collapsed discriminator or generator):
+every class trains all its planned epochs in both modes, so both do the same
+work; the default stops, as the sampler does.
 
-The two modes train the same networks (the same
-seeds) for the same epochs, but not with the same batch order and noise, so
-their scores differ by run-to-run noise even when neither is better.
+The two modes train the same networks (the same seeds) for the same epochs,
+but not with the same batch order and noise, so their scores differ by
+run-to-run noise even when neither is better.
 
 Usage (on the GPU machine, JAX, the images from ``export_elpv_npz.py``)::
 
@@ -83,10 +82,6 @@ WARMUP_MIN_IMAGES = 4
 class Breakdown:
     """Times the compiled training calls and the checkpoint callbacks of a fit."""
 
-    def __init__(self):
-        self.seen = set()  # (trainer, argument shapes) of the calls so far
-        self.trainers = []  # kept alive, so that their ids stay theirs
-
     def patch(self):
         self.reset()
         for owner, name, kind in (
@@ -97,26 +92,29 @@ class Breakdown:
             setattr(owner, name, self._timed(getattr(owner, name), kind))
 
     def reset(self):
-        self.seconds = {"train_new_shapes": 0.0, "train": 0.0, "checkpoint": 0.0}
-        self.calls = {"train_new_shapes": 0, "train": 0, "checkpoint": 0}
+        self.seconds = {"train_compiling": 0.0, "train": 0.0, "checkpoint": 0.0}
+        self.calls = {"train_compiling": 0, "train": 0, "checkpoint": 0}
 
     def _timed(self, method, what):
         def timed(*args, **kwargs):
             kind = what
+            programs = _programs(args[0]) if kind == "train" else None
             start = time.perf_counter()
             out = jax.block_until_ready(method(*args, **kwargs))
             seconds = time.perf_counter() - start
-            if kind == "train":
-                shapes = (id(args[0]), *(np.shape(a) for a in args[1:]))
-                if shapes not in self.seen:
-                    self.seen.add(shapes)
-                    self.trainers.append(args[0])
-                    kind = "train_new_shapes"
+            if programs is not None and _programs(args[0]) > programs:
+                kind = "train_compiling"
             self.seconds[kind] += seconds
             self.calls[kind] += 1
             return out
 
         return timed
+
+
+def _programs(trainer):
+    """How many programs the trainer's jitted training call has compiled."""
+    jitted = getattr(trainer, "_run_epoch", None) or trainer._run_chunk
+    return jitted._cache_size()
 
 
 def never_stop():

@@ -229,14 +229,12 @@ class DCGANOverSampler(BaseOverSampler):
     train_classes_together : bool, default=False
         Train the GANs of all classes that grow in one compiled program: each
         step loops over the classes' stacked networks and optimizers (JAX
-        backend only; other backends raise a ValueError at fit time). This
-        saves compilation, not training: one program is compiled for all
-        classes instead of one per class size and call length, so it pays off
-        in a process's first fit (on an H100, balancing ELPV's three minority
-        classes at 128x128: 98 s instead of 124 s), while a later fit of the
-        same shapes is faster with the default (26 s against 20 s). Each class
-        keeps its own networks, seed, epochs, batch order, checkpoints and
-        failure checks; all run on one device and ``n_jobs`` is ignored. All
+        backend only; other backends raise a ValueError at fit time). It
+        trains no faster than the default: on an H100, balancing ELPV's three
+        minority classes at 128x128 took 95 s together and 89 s one class at
+        a time (docs/scaling.md). Each class keeps its own networks, seed,
+        epochs, batch order, checkpoints and failure checks; all run on one
+        device and ``n_jobs`` is ignored. All
         classes share one batch size: ``batch_size`` capped at the smallest
         class's training images (so with ``epochs='auto'``, a class then gets
         its updates from smaller batches). A class that has finished,
@@ -491,6 +489,9 @@ class DCGANOverSampler(BaseOverSampler):
             # One working trainer for every class when running in one process:
             # its compiled step is traced once and reused.
             shared = _SharedTrainer(self) if n_jobs == 1 else None
+            # The largest class that grows: JAX pads every class's images to
+            # it, so that one compiled program serves all of them.
+            capacity = max(np.count_nonzero(y == label) for label, _ in grow)
             results = Parallel(n_jobs=n_jobs)(
                 delayed(partial(_pickled, self._fit_class))(
                     label,
@@ -500,6 +501,7 @@ class DCGANOverSampler(BaseOverSampler):
                     architecture,
                     i,
                     shared,
+                    capacity,
                 )
                 for i, (label, n_new) in enumerate(grow)
             )
@@ -535,7 +537,9 @@ class DCGANOverSampler(BaseOverSampler):
             choose=self.choose_generator,
         )
 
-    def _fit_class(self, label, n_new, images, seed, architecture, index, shared=None):
+    def _fit_class(
+        self, label, n_new, images, seed, architecture, index, shared, capacity
+    ):
         """Train one class's GAN; returns (generator, history, quality, new samples).
 
         Runs in a worker when ``n_jobs`` asks for several; with several GPUs,
@@ -560,6 +564,7 @@ class DCGANOverSampler(BaseOverSampler):
                 verbose=self.verbose,
                 checkpoint_every=self.snapshot_every,
                 on_checkpoint=monitor,
+                capacity=capacity,
             )
             monitor.restore_best(generator)
             return (

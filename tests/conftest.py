@@ -1,4 +1,44 @@
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run_in_backend(script, backend, *args, env=None, timeout=600):
+    """Run ``script`` in a fresh Python on ``backend``; its ``RESULT {json}`` line.
+
+    The backend is fixed when Keras is imported, so a backend other than the
+    suite's runs in its own process. The GPU is hidden: results must not
+    depend on the machine the tests run on.
+    """
+    full_env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO)}
+    full_env["CUDA_VISIBLE_DEVICES"] = full_env.get("CUDA_VISIBLE_DEVICES", "")
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+    assert proc.returncode == 0 and lines, (
+        f"the {backend} process failed (exit {proc.returncode}):\n"
+        f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    )
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+@pytest.fixture(scope="session")
+def run_in_backend():
+    """``run_in_backend(script, backend, *args, env=None, timeout=600) -> dict``."""
+    return _run_in_backend

@@ -5,17 +5,10 @@ Python process. A backend that cannot be imported fails these tests (CI
 installs TensorFlow, JAX and PyTorch).
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 BACKENDS = ("tensorflow", "jax", "torch")
-REPO = Path(__file__).resolve().parents[1]
 
 # One process per backend runs every fit of this module: a float32 fit twice
 # with the same random_state, then a float16 and a bfloat16 fit.
@@ -64,34 +57,18 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def _run(backend):
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(REPO)}
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    env["CUDA_VISIBLE_DEVICES"] = env.get("CUDA_VISIBLE_DEVICES", "")
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, backend],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, (
-        f"backend {backend!r} failed (exit {proc.returncode}):\n"
-        f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    )
-    return json.loads(lines[-1][len("RESULT ") :])
-
-
 @pytest.fixture(scope="module")
-def results():
+def results(run_in_backend):
     # The three processes run side by side: each is mostly single-threaded
     # compilation and small kernels.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(len(BACKENDS)) as pool:
-        return dict(zip(BACKENDS, pool.map(_run, BACKENDS), strict=True))
+        runs = pool.map(
+            lambda backend: run_in_backend(SCRIPT, backend, backend, timeout=300),
+            BACKENDS,
+        )
+        return dict(zip(BACKENDS, runs, strict=True))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

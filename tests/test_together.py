@@ -5,20 +5,12 @@ imported, and the default suite runs under TensorFlow); the check that other
 backends refuse the option runs here.
 """
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from gansampler import DCGANOverSampler
 from gansampler.training import METRICS
 from gansampler.training._loop import checkpoint_epochs
-
-REPO = Path(__file__).resolve().parents[1]
 
 SCRIPT = r"""
 import json, warnings
@@ -198,28 +190,15 @@ print("RESULT " + json.dumps(out))
 
 
 @pytest.fixture(scope="module")
-def jax_results(tmp_path_factory):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO)}
-    env["CUDA_VISIBLE_DEVICES"] = env.get("CUDA_VISIBLE_DEVICES", "")
+def jax_results(tmp_path_factory, run_in_backend):
     # The fits of one shape compile the same programs: JAX's persistent cache
     # compiles each once (a third of this module's time on a CPU).
-    env["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("jax_cache"))
-    env["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0"
-    env["JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES"] = "-1"
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=REPO,
-    )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, (
-        f"the JAX process failed (exit {proc.returncode}):\n"
-        f"{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    )
-    return json.loads(lines[-1][len("RESULT ") :])
+    cache = {
+        "JAX_COMPILATION_CACHE_DIR": str(tmp_path_factory.mktemp("jax_cache")),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+    }
+    return run_in_backend(SCRIPT, "jax", env=cache)
 
 
 def test_output_shapes_counts_and_range(jax_results):

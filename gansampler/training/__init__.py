@@ -9,16 +9,18 @@ with the same small interface:
     ``batch_size``, ``jit_compile``, ...). Working copies of the two
     networks and their optimizers; the compiled
     epoch function is traced once and reused for every class of the same
-    image shape.
+    image shape (on JAX, also compiled once: see ``_jax``).
 ``load(generator, discriminator)``
     Copy the weights of freshly built networks in and reset both optimizers.
-``to_device(images)``
-    Put one class's training images on the device for the whole fit.
+``to_device(images, capacity=None)``
+    Put one class's training images on the device for the whole fit (JAX pads
+    them to ``capacity`` rows, rounded up to a power of two, so that classes
+    of different sizes share one compiled program).
 ``run_epoch(images, indices, seed)``
     Run one epoch in one compiled call: for each row of ``indices`` (the
     images of one batch), one discriminator update on the real batch, one on a
     batch of generated images, and one generator update. Returns the device
-    array of per-batch metrics, shape ``(n_batches, 5)``.
+    array (a numpy array on JAX) of per-batch metrics, shape ``(n_batches, 5)``.
 ``save(generator)``
     Copy the trained generator weights into a Keras model.
 

@@ -112,6 +112,7 @@ def train_gan(
     verbose=0,
     checkpoint_every=None,
     on_checkpoint=None,
+    capacity=None,
 ):
     """Train one class's GAN and copy the trained weights into ``generator``.
 
@@ -144,6 +145,10 @@ def train_gan(
     on_checkpoint : callable, default=None
         Called as ``on_checkpoint(epoch, generator, history)`` after each checkpoint; a
         true return value stops training (for example on mode collapse).
+    capacity : int, default=None
+        The most images any class trained with this trainer has: a backend
+        that compiles per shape (JAX) pads every class's images to it, so
+        that one program serves them all. None: the class's own count.
 
     Returns
     -------
@@ -179,7 +184,7 @@ def train_gan(
         label, epochs, n_batches, checkpoints, trainer.real_target, verbose
     )
     history = record.history
-    data = trainer.to_device(images)
+    data = trainer.to_device(images, capacity)
     epoch = 0
 
     for checkpoint in checkpoints:

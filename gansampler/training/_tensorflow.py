@@ -53,7 +53,8 @@ class Trainer(BaseTrainer):
         ):
             variable.assign(value)
 
-    def to_device(self, images):
+    def to_device(self, images, capacity=None):
+        # capacity: only JAX, which compiles per shape, pads to it.
         return tf.convert_to_tensor(images, dtype=tf.float32)
 
     def run_epoch(self, images, indices, seed):

@@ -66,7 +66,8 @@ class Trainer(BaseTrainer):
             ):
                 variable.assign(value.value)
 
-    def to_device(self, images):
+    def to_device(self, images, capacity=None):
+        # capacity: only JAX, which compiles per shape, pads to it.
         return torch.as_tensor(np.asarray(images, dtype=np.float32), device=self.device)
 
     def run_epoch(self, images, indices, seed):

@@ -53,14 +53,9 @@ POLICIES = {"float32": "float32", "bfloat16": "mixed_bfloat16"}
 LAYOUTS = ("sequential", "vmap", "unrolled", "map", "map_cond")
 
 
-def make_step(template, batch):
+def make_step(template):
     def lane(state, images, indices, key):
-        key_d, key_g = jax.random.split(key)
-        shape = (batch, template.latent_dim)
-        noise_d = jax.random.normal(key_d, shape, jnp.float32)
-        noise_g = jax.random.normal(key_g, shape, jnp.float32)
-        real = jnp.take(images, indices, axis=0)
-        return template._step(state, real, noise_d, noise_g)
+        return template._keyed_step(state, images, indices, key)
 
     return lane
 
@@ -147,7 +142,7 @@ def measure(size, precision, args):
     for g, d in pairs:
         template.load(g, d)
         states.append(template._state)
-    lane = make_step(template, args.batch)
+    lane = make_step(template)
     rng = np.random.default_rng(0)
     images = rng.uniform(-1, 1, (args.classes, args.images, size, size, 1))
     images = jnp.asarray(images, jnp.float32)

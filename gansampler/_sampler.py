@@ -234,13 +234,13 @@ class DCGANOverSampler(BaseOverSampler):
         minority classes at 128x128 took 95 s together and 89 s one class at
         a time (docs/scaling.md). Each class keeps its own networks, seed,
         epochs, batch order, checkpoints and failure checks; all run on one
-        device and ``n_jobs`` is ignored. All
-        classes share one batch size: ``batch_size`` capped at the smallest
-        class's training images (so with ``epochs='auto'``, a class then gets
-        its updates from smaller batches). A class that has finished,
-        diverged or collapsed is masked while the others train on. An int
-        ``random_state`` gives identical output on the CPU, but not the output
-        of ``train_classes_together=False`` (batch order and noise are drawn
+        device and ``n_jobs`` is ignored. All classes share one batch size:
+        ``batch_size`` capped at the smallest class's training images (so
+        with ``epochs='auto'``, a class then gets its updates from smaller
+        batches). A class that has finished, diverged or collapsed is masked
+        while the others train on. An int ``random_state`` gives identical
+        output on the CPU, but not the output of
+        ``train_classes_together=False`` (batch order and noise are drawn
         differently).
     precision : {'float32', 'bfloat16', 'float16'}, default='float32'
         Compute precision of the hidden layers, set per layer (Keras' global

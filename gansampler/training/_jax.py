@@ -21,6 +21,7 @@ import keras
 import numpy as np
 
 from ._base import BaseTrainer
+from ._loop import METRICS
 
 __all__ = ["Trainer"]
 
@@ -181,21 +182,25 @@ class Trainer(BaseTrainer):
         }
         return state, metrics
 
+    def _keyed_step(self, state, images, batch_indices, key):
+        """``_step`` on ``images[batch_indices]``, its noise drawn from ``key``."""
+        key_d, key_g = jax.random.split(key)
+        shape = (batch_indices.shape[0], self.latent_dim)
+        noise_d = jax.random.normal(key_d, shape, jnp.float32)
+        noise_g = jax.random.normal(key_g, shape, jnp.float32)
+        real = jnp.take(images, batch_indices, axis=0)
+        return self._step(state, real, noise_d, noise_g)
+
     def _epoch(self, state, images, indices, n_steps, seed):
-        batch = indices.shape[1]
         key = jax.random.key(seed)
 
         def body(b, carry):
             state, metrics = carry
             batch_key = jax.random.fold_in(key, b)
-            key_d, key_g = jax.random.split(batch_key)
-            noise_d = jax.random.normal(key_d, (batch, self.latent_dim), jnp.float32)
-            noise_g = jax.random.normal(key_g, (batch, self.latent_dim), jnp.float32)
-            real = jnp.take(images, indices[b], axis=0)
-            state, row = self._step(state, real, noise_d, noise_g)
+            state, row = self._keyed_step(state, images, indices[b], batch_key)
             return state, metrics.at[b].set(row)
 
-        metrics = jnp.zeros((indices.shape[0], 5), jnp.float32)
+        metrics = jnp.zeros((indices.shape[0], len(METRICS)), jnp.float32)
         return jax.lax.fori_loop(0, n_steps, body, (state, metrics))
 
 

@@ -296,7 +296,6 @@ class _Runner:
             padded[k, : len(x)] = x
         self.images = jnp.asarray(padded)
         self.seeds = None
-        self.batch = batch
         chunk = self._chunk
         if jit_compile is not False:
             chunk = jax.jit(chunk, donate_argnums=(0, 1))
@@ -333,12 +332,7 @@ class _Runner:
         """One step of one class (``lax.map``-ped over classes)."""
         state, captured, images, indices, seed, step, stop, capture = lane
         key = jax.random.fold_in(jax.random.key(seed), step)
-        key_d, key_g = jax.random.split(key)
-        shape = (self.batch, self.template.latent_dim)
-        noise_d = jax.random.normal(key_d, shape, jnp.float32)
-        noise_g = jax.random.normal(key_g, shape, jnp.float32)
-        real = jnp.take(images, indices, axis=0)
-        new, metrics = self.template._step(state, real, noise_d, noise_g)
+        new, metrics = self.template._keyed_step(state, images, indices, key)
         # Masks, not lax.cond: a conditional makes the GPU wait for the host
         # to read its predicate, every class and step.
         active = step < stop

@@ -51,9 +51,9 @@ from keras import layers  # noqa: E402
 
 import gansampler.architectures as architectures  # noqa: E402
 from gansampler import DCGANOverSampler  # noqa: E402
-from gansampler._sampler import _DTYPE_POLICIES  # noqa: E402
 from gansampler.architectures import build_seed_discriminator  # noqa: E402
-from gansampler.training import make_trainer  # noqa: E402
+from gansampler.training import GANSettings, make_trainer  # noqa: E402
+from gansampler.training._settings import DTYPE_POLICIES  # noqa: E402
 
 IMAGE_SHAPE = (128, 128, 3)
 LATENT_DIM = 100
@@ -111,7 +111,7 @@ def _sync(value):
 
 
 def build(precision):
-    dtype = _DTYPE_POLICIES[precision]
+    dtype = DTYPE_POLICIES[precision]
     generator = architectures.build_seed_generator(LATENT_DIM, 3, dtype=dtype)
     discriminator = build_seed_discriminator(IMAGE_SHAPE, dtype=dtype)
     return generator, discriminator
@@ -183,17 +183,15 @@ def article_loop(images, batch, precision, steps, warmup):
 
 # -- (b) the Trainer ---------------------------------------------------------
 def trainer_loop(images, batch, precision, epochs, jit_compile):
-    generator, discriminator = build(precision)
-    trainer = make_trainer(
-        generator,
-        discriminator,
-        d_optimizer=adam(1e-3, precision),
-        g_optimizer=adam(1e-4, precision),
-        batch_size=batch,
+    settings = GANSettings(
+        "seed",
+        IMAGE_SHAPE,
+        latent_dim=LATENT_DIM,
+        precision=precision,
         jit_compile=jit_compile,
     )
-    fresh_g, fresh_d = build(precision)
-    trainer.load(fresh_g, fresh_d)
+    trainer = make_trainer(settings)
+    trainer.load(*settings.build_networks(seed=0))
     data = trainer.to_device(images)
     rng = np.random.default_rng(2)
     n_batches = len(images) // batch

@@ -2,8 +2,6 @@
 
 import math
 import os
-import threading
-from collections import OrderedDict
 from functools import partial
 from numbers import Integral, Real
 
@@ -19,27 +17,11 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
-from ._seeding import python_random_seeded
-from .architectures import build_gan
 from .monitoring import CheckpointMonitor
-from .training import (
-    check_classes_together,
-    common_batch_size,
-    device_for,
-    low_precision_output_works,
-    make_trainer,
-    train_gan,
-    train_gans_together,
-)
+from .training import GANSettings, device_for, train_gan, trainer_for
 from .training._loop import label_text
 
 __all__ = ["DCGANOverSampler"]
-
-_DTYPE_POLICIES = {
-    "float32": "float32",
-    "bfloat16": "mixed_bfloat16",
-    "float16": "mixed_float16",
-}
 
 # epochs='auto' trains each class for about this many generator updates.
 AUTO_UPDATES = 1000
@@ -49,63 +31,6 @@ MIN_HOLD_OUT_CLASS = 10
 
 # Generated images are drawn in chunks of this many, so memory stays bounded.
 GENERATION_CHUNK = 256
-
-
-# Trainers of recent configurations, per thread (a trainer in use is never
-# shared between threads). A trainer's traced train step is reused by later
-# fits of the same configuration: each new trace costs time and, on
-# TensorFlow, memory that is never given back (see docs/reliability.md).
-_RECENT_TRAINERS = threading.local()
-N_RECENT_TRAINERS = 4
-
-# Parameters that do not shape the trainer (its networks, optimizers, step).
-_NOT_IN_TRAINER = {
-    "sampling_strategy", "random_state", "image_shape", "epochs",
-    "choose_generator", "validation_fraction", "snapshot_dir", "snapshot_every",
-    "n_jobs", "verbose",
-}  # fmt: skip
-
-
-class _SharedTrainer:
-    """Hands out the backend's trainer: made on first use, or reused from a
-    recent fit of the same configuration in this thread."""
-
-    def __init__(self, sampler):
-        self.sampler = sampler
-        self.trainer = None
-
-    def get(self, architecture, fmt, seed):
-        if self.trainer is None:
-            sampler = self.sampler
-            params = sampler.get_params(deep=False)
-            key = repr(
-                (
-                    keras.config.backend(),
-                    architecture,
-                    fmt.sample_shape,
-                    sorted(
-                        (k, v) for k, v in params.items() if k not in _NOT_IN_TRAINER
-                    ),
-                )
-            )
-            recent = getattr(_RECENT_TRAINERS, "trainers", None)
-            if recent is None:
-                recent = _RECENT_TRAINERS.trainers = OrderedDict()
-            if key in recent:
-                recent.move_to_end(key)
-            else:
-                recent[key] = make_trainer(
-                    *sampler._build(architecture, fmt, seed),
-                    d_optimizer=sampler._optimizer(sampler.d_learning_rate),
-                    g_optimizer=sampler._optimizer(sampler.g_learning_rate),
-                    batch_size=sampler.batch_size,
-                    jit_compile=sampler.jit_compile,
-                    label_smoothing=sampler.label_smoothing,
-                )
-                while len(recent) > N_RECENT_TRAINERS:
-                    recent.popitem(last=False)
-            self.trainer = recent[key]
-        return self.trainer
 
 
 class _Pickled:
@@ -226,22 +151,6 @@ class DCGANOverSampler(BaseOverSampler):
         With several GPUs visible, class ``i`` trains on GPU ``i % n_gpus``.
         Each worker holds its own pair of networks and optimizers. Results do
         not depend on ``n_jobs``.
-    train_classes_together : bool, default=False
-        Train the GANs of all classes that grow in one compiled program: each
-        step loops over the classes' stacked networks and optimizers (JAX
-        backend only; other backends raise a ValueError at fit time). It
-        trains no faster than the default: on an H100, balancing ELPV's three
-        minority classes at 128x128 took 95 s together and 89 s one class at
-        a time (docs/scaling.md). Each class keeps its own networks, seed,
-        epochs, batch order, checkpoints and failure checks; all run on one
-        device and ``n_jobs`` is ignored. All classes share one batch size:
-        ``batch_size`` capped at the smallest class's training images (so
-        with ``epochs='auto'``, a class then gets its updates from smaller
-        batches). A class that has finished, diverged or collapsed is masked
-        while the others train on. An int ``random_state`` gives identical
-        output on the CPU, but not the output of
-        ``train_classes_together=False`` (batch order and noise are drawn
-        differently).
     precision : {'float32', 'bfloat16', 'float16'}, default='float32'
         Compute precision of the hidden layers, set per layer (Keras' global
         dtype policy is never touched). The output layers of both networks
@@ -328,7 +237,6 @@ class DCGANOverSampler(BaseOverSampler):
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
-        "train_classes_together": ["boolean"],
         "precision": [StrOptions({"float32", "bfloat16", "float16"})],
         "jit_compile": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
@@ -357,7 +265,6 @@ class DCGANOverSampler(BaseOverSampler):
         snapshot_dir=None,
         snapshot_every=None,
         n_jobs=None,
-        train_classes_together=False,
         precision="float32",
         jit_compile="auto",
         verbose=0,
@@ -382,7 +289,6 @@ class DCGANOverSampler(BaseOverSampler):
         self.snapshot_dir = snapshot_dir
         self.snapshot_every = snapshot_every
         self.n_jobs = n_jobs
-        self.train_classes_together = train_classes_together
         self.precision = precision
         self.jit_compile = jit_compile
         self.verbose = verbose
@@ -400,19 +306,23 @@ class DCGANOverSampler(BaseOverSampler):
             return "conv" if fmt.is_image else "dense"
         return self.architecture
 
-    def _build(self, architecture, fmt, seed):
-        with python_random_seeded(seed):
-            return build_gan(
-                architecture,
-                fmt.sample_shape,
-                latent_dim=self.latent_dim,
-                generator_filters=self.generator_filters,
-                discriminator_filters=self.discriminator_filters,
-                batch_norm=self.batch_norm,
-                generator_dropout=self.generator_dropout,
-                dtype=_DTYPE_POLICIES[self.precision],
-                output_dtype=None if low_precision_output_works() else "float32",
-            )
+    def _settings(self, architecture, fmt):
+        """The settings of this fit's trainers (see ``gansampler.training``)."""
+        return GANSettings(
+            architecture,
+            fmt.sample_shape,
+            latent_dim=self.latent_dim,
+            generator_filters=self.generator_filters,
+            discriminator_filters=self.discriminator_filters,
+            batch_norm=self.batch_norm,
+            generator_dropout=self.generator_dropout,
+            precision=self.precision,
+            d_learning_rate=self.d_learning_rate,
+            g_learning_rate=self.g_learning_rate,
+            beta_1=self.beta_1,
+            label_smoothing=self.label_smoothing,
+            jit_compile=self.jit_compile,
+        )
 
     def _hold_back(self, images, rng):
         """Split a class's images into (training, held back for scoring)."""
@@ -422,18 +332,12 @@ class DCGANOverSampler(BaseOverSampler):
         order = rng.permutation(len(images))
         return images[order[n_held:]], images[order[:n_held]]
 
-    def _epochs(self, n_images, batch_size=None):
+    def _epochs(self, n_images):
         if self.epochs != "auto":
             return self.epochs
-        batch_size = min(batch_size or self.batch_size, n_images)
+        batch_size = min(self.batch_size, n_images)
         n_batches = max(1, n_images // batch_size)
         return math.ceil(AUTO_UPDATES / n_batches)
-
-    def _optimizer(self, learning_rate):
-        optimizer = keras.optimizers.Adam(learning_rate, beta_1=self.beta_1)
-        if self.precision == "float16":
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        return optimizer
 
     def _check_before_training(self, y):
         """Refuse, before any training, what would fail halfway through a fit."""
@@ -458,8 +362,6 @@ class DCGANOverSampler(BaseOverSampler):
                     )
 
     def _fit_resample(self, X, y):
-        if self.train_classes_together:
-            check_classes_together()
         X_dense = X.toarray() if sparse.issparse(X) else X
         fmt = _images.describe(X_dense, self.image_shape)
         self._check_before_training(y)
@@ -482,30 +384,14 @@ class DCGANOverSampler(BaseOverSampler):
         grow = [
             (label, n_new) for label, n_new in self.sampling_strategy_.items() if n_new
         ]
-        if self.train_classes_together and grow:
-            results = self._fit_classes_together(grow, train, y, seeds, architecture)
-        else:
-            n_jobs = effective_n_jobs(self.n_jobs)
-            # One working trainer for every class when running in one process:
-            # its compiled step is traced once and reused.
-            shared = _SharedTrainer(self) if n_jobs == 1 else None
-            # The largest class that grows: JAX pads every class's images to
-            # it, so that one compiled program serves all of them.
-            capacity = max(np.count_nonzero(y == label) for label, _ in grow)
-            results = Parallel(n_jobs=n_jobs)(
-                delayed(partial(_pickled, self._fit_class))(
-                    label,
-                    n_new,
-                    train[y == label],
-                    seeds[label],
-                    architecture,
-                    i,
-                    shared,
-                    capacity,
-                )
-                for i, (label, n_new) in enumerate(grow)
+        settings = self._settings(architecture, fmt)
+        results = Parallel(n_jobs=effective_n_jobs(self.n_jobs))(
+            delayed(partial(_pickled, self._fit_class))(
+                label, n_new, train[y == label], seeds[label], settings, i
             )
-            results = [result.value for result in results]
+            for i, (label, n_new) in enumerate(grow)
+        )
+        results = [result.value for result in results]
         self.generators_, self.history_, self.quality_ = {}, {}, {}
         new_X, new_y = [], []
         for (label, n_new), (generator, history, quality, samples) in zip(
@@ -537,18 +423,15 @@ class DCGANOverSampler(BaseOverSampler):
             choose=self.choose_generator,
         )
 
-    def _fit_class(
-        self, label, n_new, images, seed, architecture, index, shared, capacity
-    ):
+    def _fit_class(self, label, n_new, images, seed, settings, index):
         """Train one class's GAN; returns (generator, history, quality, new samples).
 
         Runs in a worker when ``n_jobs`` asks for several; with several GPUs,
         class ``index`` trains on GPU ``index % n_gpus``.
         """
-        fmt = self.data_format_
         with device_for(index):
-            generator, discriminator = self._build(architecture, fmt, seed)
-            trainer = (shared or _SharedTrainer(self)).get(architecture, fmt, seed)
+            generator, discriminator = settings.build_networks(seed)
+            trainer = trainer_for(settings)
             trainer.load(generator, discriminator)
             rng = np.random.default_rng(seed)
             images, held_back = self._hold_back(images, rng)
@@ -564,7 +447,6 @@ class DCGANOverSampler(BaseOverSampler):
                 verbose=self.verbose,
                 checkpoint_every=self.snapshot_every,
                 on_checkpoint=monitor,
-                capacity=capacity,
             )
             monitor.restore_best(generator)
             return (
@@ -573,48 +455,6 @@ class DCGANOverSampler(BaseOverSampler):
                 monitor.report(),
                 self._generate(generator, n_new, rng),
             )
-
-    def _fit_classes_together(self, grow, train, y, seeds, architecture):
-        """Train the GANs of all classes in ``grow`` in one compiled program.
-
-        Returns, per class, what ``_fit_class`` returns: (generator, history,
-        quality, new samples). Each class is set up as ``_fit_class`` sets it
-        up (its own seed, networks, held-back images and monitor).
-        """
-        fmt = self.data_format_
-        pairs, images, rngs, monitors = [], [], [], []
-        for label, _ in grow:
-            seed = seeds[label]
-            pairs.append(self._build(architecture, fmt, seed))
-            rng = np.random.default_rng(seed)
-            training, held_back = self._hold_back(train[y == label], rng)
-            images.append(training)
-            rngs.append(rng)
-            monitors.append(self._monitor(label, held_back, seed))
-        batch_size = common_batch_size(self.batch_size, [len(x) for x in images])
-        histories = train_gans_together(
-            pairs,
-            images,
-            d_optimizer=self._optimizer(self.d_learning_rate),
-            g_optimizer=self._optimizer(self.g_learning_rate),
-            epochs=[self._epochs(len(x), batch_size) for x in images],
-            batch_size=batch_size,
-            rngs=rngs,
-            labels=[label for label, _ in grow],
-            jit_compile=self.jit_compile,
-            label_smoothing=self.label_smoothing,
-            verbose=self.verbose,
-            checkpoint_every=self.snapshot_every,
-            on_checkpoint=monitors,
-        )
-        results = []
-        for (_, n_new), (generator, _), history, monitor, rng in zip(
-            grow, pairs, histories, monitors, rngs, strict=True
-        ):
-            monitor.restore_best(generator)
-            samples = self._generate(generator, n_new, rng)
-            results.append((generator, history, monitor.report(), samples))
-        return results
 
     def _generate(self, generator, n_samples, rng):
         # Chunk by chunk into one preallocated array: the peak memory is the

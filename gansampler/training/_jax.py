@@ -9,10 +9,11 @@ a Keras model only in ``save``.
 
 JAX compiles a program for every new shape of its arguments, 15-25 s each for
 128x128 images on an H100. So that one program serves every class and every
-call of a fit, the arguments keep their shapes: a class's images are padded to
-``capacity`` rows rounded up to a power of two, and the batch indices of a
-call to a power of two of at least ``MIN_STEPS`` rows; the loop runs only the
-call's real steps (a ``fori_loop`` with the step count as an argument).
+call of a fit (and of later fits), the arguments keep their shapes: a class's
+images are padded to at least ``MIN_ROWS`` rows (fewer for large images, see
+``_rows``) rounded up to a power of two, and the batch indices of a call to a
+power of two of at least ``MIN_STEPS`` rows; the loop runs only the call's
+real steps (a ``fori_loop`` with the step count as an argument).
 """
 
 import jax
@@ -21,12 +22,16 @@ import keras
 import numpy as np
 
 from ._base import BaseTrainer
-from ._loop import METRICS
+from ._loop import HISTORY_KEYS
 
 __all__ = ["Trainer"]
 
 # The batch indices of a call are padded to at least this many rows.
 MIN_STEPS = 64
+# A class's images are padded to at least this many rows ...
+MIN_ROWS = 1024
+# ... unless that would take more than this many bytes on the device.
+MAX_PADDED_BYTES = 2**28
 
 
 def _bce(target, probabilities):
@@ -42,9 +47,10 @@ def _copy(values):
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(self, generator, discriminator, *, jit_compile, **settings):
-        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
-        super().__init__(generator, discriminator, **settings)
+    def __init__(self, settings):
+        super().__init__(settings)
+        jit_compile = settings.jit_compile
+        generator, discriminator = self.generator, self.discriminator
         # jit_compile=False runs the epoch eagerly (op by op): only useful for
         # debugging, so every other value compiles.
         epoch = self._epoch
@@ -79,8 +85,8 @@ class Trainer(BaseTrainer):
             for variable, value in zip(variables, _copy(values), strict=True):
                 variable.assign(value)
 
-    def to_device(self, images, capacity=None):
-        rows = _power_of_two(max(len(images), capacity or 0))
+    def to_device(self, images):
+        rows = _rows(len(images), np.prod(np.shape(images)[1:]) * 4)
         padded = np.zeros((rows, *np.shape(images)[1:]), np.float32)
         padded[: len(images)] = images
         return jnp.asarray(padded)
@@ -200,9 +206,15 @@ class Trainer(BaseTrainer):
             state, row = self._keyed_step(state, images, indices[b], batch_key)
             return state, metrics.at[b].set(row)
 
-        metrics = jnp.zeros((indices.shape[0], len(METRICS)), jnp.float32)
+        metrics = jnp.zeros((indices.shape[0], len(HISTORY_KEYS)), jnp.float32)
         return jax.lax.fori_loop(0, n_steps, body, (state, metrics))
 
 
 def _power_of_two(n):
     return 1 << max(0, int(n) - 1).bit_length()
+
+
+def _rows(n_images, image_bytes):
+    """Rows a class of ``n_images`` is padded to: a shape shared by most classes."""
+    shared = max(1, min(MIN_ROWS, MAX_PADDED_BYTES // max(1, int(image_bytes))))
+    return _power_of_two(max(n_images, shared))

@@ -7,14 +7,15 @@ import numpy as np
 from keras import ops
 
 __all__ = [
-    "METRICS",
+    "HISTORY_KEYS",
     "GANTrainingWarning",
     "checkpoint_epochs",
-    "common_batch_size",
     "train_gan",
 ]
 
-METRICS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
+#: The per-epoch values of a class's training history, in the order of the
+#: trainers' metric rows.
+HISTORY_KEYS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
 
 # The article's tip 8: a discriminator loss of about 0.0 is a failure mode.
 D_LOSS_COLLAPSE = 1e-3
@@ -72,15 +73,6 @@ def _batch_indices(rng, n_images, batch_size, n_epochs):
     )
 
 
-def common_batch_size(batch_size, class_sizes):
-    """The one batch size of classes trained together: capped at the smallest.
-
-    Batched networks need batches of one shape, so a class smaller than
-    ``batch_size`` shrinks the batches of all classes trained with it.
-    """
-    return max(1, min(batch_size, *class_sizes))
-
-
 def _format_epoch(label, epoch, epochs, n_batches, row):
     d1, d2, g, acc_real, acc_fake = row
     return (
@@ -112,7 +104,6 @@ def train_gan(
     verbose=0,
     checkpoint_every=None,
     on_checkpoint=None,
-    capacity=None,
 ):
     """Train one class's GAN and copy the trained weights into ``generator``.
 
@@ -145,28 +136,19 @@ def train_gan(
     on_checkpoint : callable, default=None
         Called as ``on_checkpoint(epoch, generator, history)`` after each checkpoint; a
         true return value stops training (for example on mode collapse).
-    capacity : int, default=None
-        The most images any class trained with this trainer has: a backend
-        that compiles per shape (JAX) pads every class's images to it, so
-        that one program serves them all. None: the class's own count.
 
     Returns
     -------
     history : dict
-        Per metric name in ``METRICS``, a list with one mean per epoch trained.
+        Per name in ``HISTORY_KEYS``, a list with one mean per epoch trained.
 
     Examples
     --------
-    >>> import keras
     >>> import numpy as np
-    >>> from gansampler.architectures import build_gan
-    >>> from gansampler.training import make_trainer, train_gan
-    >>> generator, discriminator = build_gan("conv", (8, 8, 1), latent_dim=16)
-    >>> trainer = make_trainer(
-    ...     generator, discriminator,
-    ...     d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-    ...     g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.5),
-    ...     batch_size=8, jit_compile=False)
+    >>> from gansampler.training import GANSettings, train_gan, trainer_for
+    >>> settings = GANSettings("conv", (8, 8, 1), latent_dim=16)
+    >>> generator, discriminator = settings.build_networks(seed=0)
+    >>> trainer = trainer_for(settings)
     >>> trainer.load(generator, discriminator)
     >>> images = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1))
     >>> history = train_gan(trainer, images.astype("float32"), generator,
@@ -184,7 +166,7 @@ def train_gan(
         label, epochs, n_batches, checkpoints, trainer.real_target, verbose
     )
     history = record.history
-    data = trainer.to_device(images, capacity)
+    data = trainer.to_device(images)
     epoch = 0
 
     for checkpoint in checkpoints:
@@ -205,11 +187,7 @@ def train_gan(
 
 
 class EpochRecord:
-    """One class's per-epoch bookkeeping: history, progress lines, failure checks.
-
-    Shared by :func:`train_gan` and the classes-together loop, so both record,
-    print and judge an epoch the same way.
-    """
+    """One class's per-epoch bookkeeping: history, progress lines, failure checks."""
 
     def __init__(self, label, epochs, n_batches, checkpoints, real_target, verbose):
         self.label = label
@@ -217,7 +195,7 @@ class EpochRecord:
         self.n_batches = n_batches
         self.checkpoints = checkpoints
         self.verbose = verbose
-        self.history = {name: [] for name in METRICS}
+        self.history = {name: [] for name in HISTORY_KEYS}
         # With label smoothing the real-batch loss cannot fall below the
         # entropy of its target; the discriminator has won when it is that
         # close to it.
@@ -232,7 +210,7 @@ class EpochRecord:
         if failure:
             _warn(self.label, epoch, failure, self.checkpoints)
             return False
-        for name, value in zip(METRICS, row, strict=True):
+        for name, value in zip(HISTORY_KEYS, row, strict=True):
             self.history[name].append(float(value))
         if self.verbose > 1 or (self.verbose and epoch in self.checkpoints):
             print(

@@ -15,9 +15,10 @@ def _bce(target, probabilities):
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(self, generator, discriminator, *, jit_compile, **settings):
-        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
-        super().__init__(generator, discriminator, **settings)
+    def __init__(self, settings):
+        super().__init__(settings)
+        jit_compile = settings.jit_compile
+        discriminator = self.discriminator
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
         # One trace for every class and chunk of epochs: the number of batches,
@@ -53,8 +54,7 @@ class Trainer(BaseTrainer):
         ):
             variable.assign(value)
 
-    def to_device(self, images, capacity=None):
-        # capacity: only JAX, which compiles per shape, pads to it.
+    def to_device(self, images):
         return tf.convert_to_tensor(images, dtype=tf.float32)
 
     def run_epoch(self, images, indices, seed):

@@ -30,9 +30,9 @@ def _device():
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
-    def __init__(self, generator, discriminator, *, jit_compile, **settings):
-        # settings: BaseTrainer's (optimizers, batch size, label smoothing).
-        super().__init__(generator, discriminator, **settings)
+    def __init__(self, settings):
+        super().__init__(settings)
+        jit_compile = settings.jit_compile
         self.device = _device()
         # torch.compile pays off only on a GPU, and only for long runs: "auto"
         # leaves it off (see docs/benchmarks.md); True asks for it.
@@ -66,8 +66,7 @@ class Trainer(BaseTrainer):
             ):
                 variable.assign(value.value)
 
-    def to_device(self, images, capacity=None):
-        # capacity: only JAX, which compiles per shape, pads to it.
+    def to_device(self, images):
         return torch.as_tensor(np.asarray(images, dtype=np.float32), device=self.device)
 
     def run_epoch(self, images, indices, seed):

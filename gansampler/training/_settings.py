@@ -1,0 +1,142 @@
+"""What shapes a trainer: its networks, its optimizers and its train step."""
+
+from dataclasses import asdict, dataclass
+
+import keras
+
+from .._seeding import python_random_seeded
+from ..architectures import build_gan
+
+__all__ = ["GANSettings"]
+
+# Keras dtype policy of the hidden layers for each precision.
+DTYPE_POLICIES = {
+    "float32": "float32",
+    "bfloat16": "mixed_bfloat16",
+    "float16": "mixed_float16",
+}
+
+
+def _low_precision_output_works():
+    """Whether the generator's last convolution may run in bfloat16 / float16.
+
+    It may, and on a GPU it should (computing it in float32 took 58 % of the
+    bf16 seed generator's time on an H100). PyTorch's CPU kernels cannot: the
+    backward pass of a half-precision convolution with few output channels
+    fails there ("slow_conv2d: grad_weight must be contiguous").
+    """
+    if keras.config.backend() == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return True
+
+
+@dataclass(frozen=True)
+class GANSettings:
+    """The settings that shape a trainer: two fits with equal settings share one.
+
+    A trainer holds working copies of the networks, both optimizers and the
+    compiled train step; building and compiling them is the costly part of a
+    first fit. Everything that changes any of these is a field here, and
+    nothing else is: the class, its images, the seeds and the number of epochs
+    are given to each fit.
+
+    Attributes
+    ----------
+    architecture : {"conv", "seed", "dense"}
+        Network family (:func:`gansampler.architectures.build_gan`).
+    sample_shape : tuple of int
+        ``(H, W, C)`` for images, ``(n_features,)`` for rows.
+    latent_dim, generator_filters, discriminator_filters : int
+        Sizes of the networks.
+    batch_norm : bool or None
+        Batch normalisation (None: the family's own choice).
+    generator_dropout : float
+        Dropout in the generator.
+    precision : {"float32", "bfloat16", "float16"}
+        Compute precision of the hidden layers.
+    d_learning_rate, g_learning_rate, beta_1 : float
+        Adam's settings for the discriminator and the generator.
+    label_smoothing : float
+        The discriminator's target for real images is ``1 - label_smoothing``.
+    jit_compile : bool or "auto"
+        Whether the backend compiles the train step.
+
+    Examples
+    --------
+    >>> from gansampler.training import GANSettings
+    >>> settings = GANSettings("conv", (8, 8, 1), latent_dim=16)
+    >>> generator, discriminator = settings.build_networks(seed=0)
+    >>> generator.output_shape, discriminator.output_shape
+    ((None, 8, 8, 1), (None, 1))
+    >>> settings == GANSettings("conv", (8, 8, 1), latent_dim=16)  # a cache key
+    True
+    """
+
+    architecture: str
+    sample_shape: tuple
+    latent_dim: int = 100
+    generator_filters: int = 32
+    discriminator_filters: int = 16
+    batch_norm: bool | None = None
+    generator_dropout: float = 0.0
+    precision: str = "float32"
+    d_learning_rate: float = 1e-3
+    g_learning_rate: float = 1e-4
+    beta_1: float = 0.5
+    label_smoothing: float = 0.0
+    jit_compile: bool | str = "auto"
+
+    def __post_init__(self):
+        object.__setattr__(
+            self, "sample_shape", tuple(int(v) for v in self.sample_shape)
+        )
+
+    def build_networks(self, seed=None):
+        """Build a fresh ``(generator, discriminator)`` pair.
+
+        Parameters
+        ----------
+        seed : int or None, default=None
+            Seeds the initial weights (through the seeds Keras draws from
+            Python's :mod:`random`, whose global state is left unchanged).
+
+        Returns
+        -------
+        generator, discriminator : keras.Model
+        """
+        with python_random_seeded(seed):
+            return build_gan(
+                self.architecture,
+                self.sample_shape,
+                latent_dim=self.latent_dim,
+                generator_filters=self.generator_filters,
+                discriminator_filters=self.discriminator_filters,
+                batch_norm=self.batch_norm,
+                generator_dropout=self.generator_dropout,
+                dtype=DTYPE_POLICIES[self.precision],
+                output_dtype=None if _low_precision_output_works() else "float32",
+            )
+
+    def build_optimizers(self):
+        """Fresh Adam optimizers ``(discriminator's, generator's)``.
+
+        ``precision="float16"`` wraps each in a
+        :class:`keras.optimizers.LossScaleOptimizer`.
+
+        Returns
+        -------
+        d_optimizer, g_optimizer : keras.optimizers.Optimizer
+        """
+        optimizers = []
+        for learning_rate in (self.d_learning_rate, self.g_learning_rate):
+            optimizer = keras.optimizers.Adam(learning_rate, beta_1=self.beta_1)
+            if self.precision == "float16":
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            optimizers.append(optimizer)
+        return tuple(optimizers)
+
+    def replace(self, **changes):
+        """A copy with some fields changed."""
+        return type(self)(**{**asdict(self), **changes})

@@ -1,0 +1,74 @@
+"""Outputs for a fixed random_state stay what they were (TensorFlow, CPU).
+
+``data/pinned_outputs.json`` was recorded with the code of 2026-11-24
+(commit a3757da) by the same fits as below. A refactoring that changes no
+behaviour leaves these fits as they were: the losses of every epoch, the
+chosen checkpoint and its score, and the generated samples. Only rounding may
+differ (another order of the same float32 operations), far below the changes a
+different seed, batch order or network would make.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gansampler import DCGANOverSampler
+
+PINNED = json.loads(
+    (Path(__file__).parent / "data" / "pinned_outputs.json").read_text()
+)
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(60, 8, 8, 1), dtype=np.uint8)
+    y = np.array([0] * 50 + [1] * 10)
+    Xf = rng.random((80, 16, 16))
+    yf = np.array([0] * 50 + [1] * 30)
+    Xt = rng.standard_normal((70, 20))
+    yt = np.array([0] * 50 + [1] * 20)
+    return {
+        "conv_uint8": (dict(epochs=3, random_state=0), X, y),
+        "conv_float_16": (dict(epochs=2, batch_size=8, random_state=3), Xf, yf),
+        "dense": (dict(epochs=4, random_state=0), Xt, yt),
+    }
+
+
+def _fingerprint(params, X, y, label=1):
+    sampler = DCGANOverSampler(**params)
+    X_res, _ = sampler.fit_resample(X, y)
+    new = X_res[len(X) :].astype(np.float64)
+    drawn = sampler.generate(label, 4, random_state=1).astype(np.float64)
+    return {
+        "n_new": len(new),
+        "new_mean": new.mean(),
+        "new_std": new.std(),
+        "new_row_means": new.reshape(len(new), -1).mean(axis=1)[:8],
+        "drawn_row_means": drawn.reshape(4, -1).mean(axis=1),
+        "history": sampler.history_[label],
+        "quality": sampler.quality_[label],
+    }
+
+
+@pytest.mark.skipif(
+    __import__("keras").config.backend() != "tensorflow",
+    reason="pinned on the TensorFlow backend (the other backends draw "
+    "their noise with other generators)",
+)
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_outputs_for_a_fixed_random_state_are_unchanged(case):
+    params, X, y = _data()[case]
+    got, want = _fingerprint(params, X, y), PINNED[case]
+    # A uint8 mean can move by a rounding step of one pixel in 64 rows.
+    scale = 255 if X.dtype == np.uint8 else 1
+    assert got["n_new"] == want["n_new"]
+    for key in ("new_mean", "new_std", "new_row_means", "drawn_row_means"):
+        np.testing.assert_allclose(got[key], want[key], atol=2e-3 * scale, err_msg=key)
+    for name, values in want["history"].items():
+        np.testing.assert_allclose(got["history"][name], values, atol=1e-4, err_msg=name)
+    assert got["quality"]["chosen_epoch"] == want["quality"]["chosen_epoch"]
+    np.testing.assert_allclose(
+        got["quality"]["kernel_distance"], want["quality"]["kernel_distance"], atol=1e-4
+    )

@@ -5,7 +5,6 @@ import os
 from functools import partial
 from numbers import Integral, Real
 
-import keras
 import numpy as np
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
@@ -17,14 +16,14 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from .architectures import NORMALIZATIONS, UPSAMPLINGS
+from .augment import check_policy
 from .monitoring import CheckpointMonitor
-from .training import GANSettings, device_for, train_gan, trainer_for
+from .recipes import RECIPES, TECHNIQUES, resolve_recipe
+from .training import LOSSES, GANSettings, device_for, train_gan, trainer_for
 from .training._loop import label_text
 
 __all__ = ["DCGANOverSampler"]
-
-# epochs='auto' trains each class for about this many generator updates.
-AUTO_UPDATES = 1000
 
 # Classes smaller than this hold no images back for choose_generator.
 MIN_HOLD_OUT_CLASS = 10
@@ -55,11 +54,17 @@ class DCGANOverSampler(BaseOverSampler):
     """Over-sample minority classes with images drawn from a DC-GAN per class.
 
     For each class that ``sampling_strategy`` asks to grow, ``fit_resample``
-    trains a deep convolutional GAN on that class's images (following the
-    article "Conquer class-imbalanced dataset issues using GANs": strided
-    convolutions, LeakyReLU, tanh output, Adam with separate learning rates, one
-    discriminator update on an all-real and one on an all-fake batch per
-    generator update), then appends as many generated images as requested.
+    trains a deep convolutional GAN on that class's images, then appends as
+    many generated images as requested (or, with ``generated_fraction``
+    below 1, generated images and copies of the class's own images). How the
+    GANs are trained is a ``recipe``: ``"default"``, the data-efficient recipe
+    chosen in the project's study (docs/gan_study.md), or ``"article"``, the
+    recipe of the article "Conquer class-imbalanced dataset issues using
+    GANs" (strided convolutions, batch normalisation, Adam with separate
+    learning rates, one discriminator update on an all-real and one on an
+    all-fake batch per generator update). Every technique parameter left at
+    None takes the recipe's value (:mod:`gansampler.recipes`); ``recipe_``
+    shows what was used.
 
     Images may be given as ``(n, H, W, C)``, ``(n, H, W)``, or flattened
     ``(n, H*W*C)`` together with ``image_shape``; the output has the same
@@ -82,27 +87,31 @@ class DCGANOverSampler(BaseOverSampler):
         ``(H, W)`` or ``(H, W, C)``: the shape of one image when ``X`` is 2-D
         with one flattened image per row. Leave None for 3-D or 4-D ``X`` and
         for tabular data.
+    recipe : {'default', 'article'}, default='default'
+        Where the technique parameters left at None come from.
     architecture : {'auto', 'conv', 'seed', 'dense'}, default='auto'
         ``'conv'``: DC-GAN networks sized for the images (8x8 and larger);
         ``'seed'``: the article's exact 128x128 networks; ``'dense'``:
         fully-connected networks; ``'auto'``: ``'conv'`` for images,
         ``'dense'`` for tabular data. See :mod:`gansampler.architectures`.
+        ``'seed'`` and ``'dense'`` ignore the recipe's upsampling and
+        discriminator normalisation (and ``'dense'`` its augmentation).
     latent_dim : int, default=100
         Size of the generator's noise vector.
     epochs : int or 'auto', default='auto'
         Passes over each class's images. ``'auto'``: enough epochs for about
-        1,000 generator updates per class (``ceil(1000 / n_batches)``), so
-        small classes, which have few batches per epoch, train as long as large
-        ones. On digits, 1,000 updates took generated images from 69-96 %
-        (300 updates) to 99-100 % recognised by a classifier trained on real
-        digits (docs/quality.md).
+        ``updates`` generator updates per class (``ceil(updates /
+        n_batches)``), so that small classes, which have few batches per
+        epoch, train as long as large ones.
+    updates : int or None, default=None
+        The training budget of ``epochs='auto'``: generator updates per class
+        (and for the pretraining). None: the recipe's.
     batch_size : int, default=32
         Images per batch (capped at the class size). Each epoch uses
         ``n_class // batch_size`` full batches in a new random order.
-    d_learning_rate : float, default=1e-3
-        Adam learning rate of the discriminator (article: 1e-3).
-    g_learning_rate : float, default=1e-4
-        Adam learning rate of the generator (article: 1e-4).
+    d_learning_rate, g_learning_rate : float or None, default=None
+        Adam learning rates of the discriminator and the generator. None: the
+        recipe's (article: 1e-3 and 1e-4).
     beta_1 : float, default=0.5
         Adam's first-moment decay for both networks.
     generator_filters : int, default=32
@@ -112,19 +121,54 @@ class DCGANOverSampler(BaseOverSampler):
         Width of the ``'conv'`` discriminator (filters of its first layer) or
         of the ``'dense'`` discriminator (units).
     batch_norm : bool or None, default=None
-        Batch normalisation in both networks (tip 3). None: on for ``'conv'``
-        and ``'dense'``, off for ``'seed'``.
+        Batch normalisation in the generator (tip 3), and in the
+        discriminator when ``discriminator_norm`` resolves to None. None: on
+        for ``'conv'`` and ``'dense'``, off for ``'seed'``.
+    discriminator_norm : {'batch', 'spectral', 'none'} or None, default=None
+        Normalisation of the ``'conv'`` discriminator: batch normalisation,
+        spectral normalisation (:class:`keras.layers.SpectralNormalization`)
+        or none. None: the recipe's (article: as ``batch_norm``).
+    upsampling : {'transposed', 'resize'} or None, default=None
+        Upsampling of the ``'conv'`` generator: stride-2 transposed
+        convolutions (the article's), or nearest-neighbour resizing followed
+        by a convolution, which leaves no checkerboard pattern. None: the
+        recipe's.
+    loss : {'bce', 'hinge'} or None, default=None
+        The GAN loss: the article's binary cross-entropy or the hinge loss.
+        None: the recipe's.
+    label_smoothing : float or None, default=None
+        One-sided label smoothing (``loss='bce'``): the discriminator's target
+        for real images is ``1 - label_smoothing``, so it cannot become
+        arbitrarily confident, the usual way its loss falls to 0 and training
+        fails (tip 8). None: the recipe's (article: 0.1, an addition to the
+        article; docs/results.md says why).
+    augmentation : str, tuple of str or None, default=None
+        Differentiable augmentation (DiffAugment) of real and generated images
+        before the discriminator, in both its and the generator's updates:
+        names from :data:`gansampler.augment.POLICIES` (``'translation'``,
+        ``'cutout'``, ``'color'``, ``'flip'``, ``'rot90'``), as a tuple or a
+        comma-separated string; ``''`` for none. Flips and rotations suit
+        images without a natural orientation. None: the recipe's.
+    generator_ema : float or None, default=None
+        Decay of an exponential moving average of the generator's weights;
+        the average is what checkpoints score and what generates the samples.
+        0 turns it off. None: the recipe's (article: off).
     generator_dropout : float, default=0.0
         Dropout rate in the generator (tip 7 suggests 0.5).
-    label_smoothing : float, default=0.1
-        One-sided label smoothing: the discriminator's target for real images
-        is ``1 - label_smoothing`` (fakes stay 0, the generator aims at 1), so
-        the discriminator cannot become arbitrarily confident, the usual way
-        its loss falls to 0 and training fails (tip 8). Not in the article: with
-        0 (the article's setting) and the article's learning rates, the GANs of
-        the ELPV minority classes were all stopped early for a collapsed
-        discriminator at 64x64 and 128x128; with 0.1 they trained to the end
-        (docs/results.md).
+    pretrain : bool or None, default=None
+        Transfer from the fold: first train one GAN on all the training images
+        of every class (once per fit; the images each class holds back for
+        ``choose_generator`` excluded), then fine-tune a copy of it for each
+        class that grows. ``pretrain_history_`` holds the pretraining.
+        None: the recipe's.
+    freeze_discriminator : int or None, default=None
+        With ``pretrain``, the number of the discriminator's first blocks
+        (convolutions with what follows them) kept frozen while fine-tuning
+        (FreezeD). None: the recipe's.
+    generated_fraction : float or None, default=None
+        Share of each class's new samples that is generated; the rest are
+        copies of the class's own samples drawn at random, as random
+        over-sampling draws them. 0 trains no GAN. None: the recipe's.
     choose_generator : bool, default=True
         Score the generator at each checkpoint (about ten per class) against
         real images of the class held back from training, and keep the best
@@ -157,7 +201,11 @@ class DCGANOverSampler(BaseOverSampler):
         and the weights stay float32; ``'float16'`` adds dynamic loss scaling.
         ``'bfloat16'`` is the fast choice on recent GPUs.
     jit_compile : bool or 'auto', default='auto'
-        Compile the train step with XLA. ``'auto'``: on when a GPU is visible.
+        Compile the train step. ``'auto'``: TensorFlow compiles it with XLA
+        when a GPU is visible, JAX always compiles it, PyTorch runs it
+        eagerly; True asks TensorFlow for XLA and PyTorch for
+        ``torch.compile``; False runs it eagerly (JAX: for debugging only).
+        docs/benchmarks.md compares them.
     verbose : int, default=0
         0: silent; 1: about ten progress lines per class; 2: a line per epoch,
         in the article's format ``>class, epoch, batches, d1=..., d2=... g=...``.
@@ -166,22 +214,30 @@ class DCGANOverSampler(BaseOverSampler):
     ----------
     sampling_strategy_ : dict
         Maps each class to the number of samples added.
+    recipe_ : dict
+        The technique settings the fit used (the recipe's, with the
+        parameters given in place).
     generators_ : dict
-        Maps each grown class to its trained generator, a ``keras.Model`` that
-        turns noise of shape ``(n, latent_dim)`` into samples in ``[-1, 1]``;
-        use :meth:`generate` to get samples in the format of the training data.
+        Maps each class that got generated samples to its trained generator,
+        a ``keras.Model`` that turns noise of shape ``(n, latent_dim)`` into
+        samples in ``[-1, 1]``; use :meth:`generate` to get samples in the
+        format of the training data.
     quality_ : dict
-        Maps each grown class to the choice of its generator:
+        Maps each such class to the choice of its generator:
         ``chosen_epoch`` and its ``kernel_distance`` (None when
         ``choose_generator=False``), ``scores`` as ``(epoch, kernel distance)``
         pairs per checkpoint, ``collapsed_at``, the epoch of a detected
-        mode collapse or None, and ``snapshot_folder``, where the class's
-        snapshots of this fit went (None without ``snapshot_dir``).
+        mode collapse or None, ``snapshot_folder``, where the class's
+        snapshots of this fit went (None without ``snapshot_dir``), and
+        ``pretrained``, whether it was fine-tuned from the pretrained GAN.
     history_ : dict
-        Maps each grown class to a dict of per-epoch lists: ``d_loss_real``,
+        Maps each such class to a dict of per-epoch lists: ``d_loss_real``,
         ``d_loss_fake``, ``g_loss``, ``d_acc_real`` and ``d_acc_fake`` (the
         article's d1, d2, g and the discriminator's accuracy on real and fake
-        batches).
+        batches); after pretraining, the fine-tuning's epochs only.
+    pretrain_history_ : dict or None
+        The pretraining's per-epoch lists, as in ``history_``; None without
+        ``pretrain``.
     data_format_ : DataFormat
         Layout, dtype and value range of the training data.
     n_features_in_ : int
@@ -195,9 +251,11 @@ class DCGANOverSampler(BaseOverSampler):
     Notes
     -----
     The original samples come first, unchanged and in order, followed by the
-    generated samples class by class in the order of ``sampling_strategy_``.
-    Neither the caller's arrays, Keras' global dtype policy, nor the global
-    random seeds are changed.
+    new samples class by class in the order of ``sampling_strategy_`` (for a
+    class, its generated samples, then its copies). Neither the caller's
+    arrays, Keras' global dtype policy, nor the global random seeds are
+    changed. What the recipes do to a classifier is measured in
+    docs/results.md and docs/gan_study.md.
 
     Examples
     --------
@@ -215,23 +273,35 @@ class DCGANOverSampler(BaseOverSampler):
     True
     >>> sorted(sampler.history_[1])
     ['d_acc_fake', 'd_acc_real', 'd_loss_fake', 'd_loss_real', 'g_loss']
+    >>> sampler.recipe_["loss"]
+    'hinge'
     """
 
     _parameter_constraints = {
         **BaseOverSampler._parameter_constraints,
         "image_shape": [tuple, list, None],
+        "recipe": [StrOptions(set(RECIPES))],
         "architecture": [StrOptions({"auto", "conv", "seed", "dense"})],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "updates": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "d_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "g_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "d_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "g_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "generator_filters": [Interval(Integral, 1, None, closed="left")],
         "discriminator_filters": [Interval(Integral, 1, None, closed="left")],
         "batch_norm": ["boolean", None],
+        "discriminator_norm": [StrOptions(set(NORMALIZATIONS)), None],
+        "upsampling": [StrOptions(set(UPSAMPLINGS)), None],
+        "loss": [StrOptions(set(LOSSES)), None],
+        "label_smoothing": [Interval(Real, 0, 0.5, closed="left"), None],
+        "augmentation": [str, tuple, list, None],
+        "generator_ema": [Interval(Real, 0, 1, closed="left"), None],
         "generator_dropout": [Interval(Real, 0, 1, closed="left")],
-        "label_smoothing": [Interval(Real, 0, 0.5, closed="left")],
+        "pretrain": ["boolean", None],
+        "freeze_discriminator": [Interval(Integral, 0, None, closed="left"), None],
+        "generated_fraction": [Interval(Real, 0, 1, closed="both"), None],
         "choose_generator": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "snapshot_dir": [str, os.PathLike, None],
@@ -248,18 +318,28 @@ class DCGANOverSampler(BaseOverSampler):
         sampling_strategy="auto",
         random_state=None,
         image_shape=None,
+        recipe="default",
         architecture="auto",
         latent_dim=100,
         epochs="auto",
+        updates=None,
         batch_size=32,
-        d_learning_rate=1e-3,
-        g_learning_rate=1e-4,
+        d_learning_rate=None,
+        g_learning_rate=None,
         beta_1=0.5,
         generator_filters=32,
         discriminator_filters=16,
         batch_norm=None,
+        discriminator_norm=None,
+        upsampling=None,
+        loss=None,
+        label_smoothing=None,
+        augmentation=None,
+        generator_ema=None,
         generator_dropout=0.0,
-        label_smoothing=0.1,
+        pretrain=None,
+        freeze_discriminator=None,
+        generated_fraction=None,
         choose_generator=True,
         validation_fraction=0.2,
         snapshot_dir=None,
@@ -272,9 +352,11 @@ class DCGANOverSampler(BaseOverSampler):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.image_shape = image_shape
+        self.recipe = recipe
         self.architecture = architecture
         self.latent_dim = latent_dim
         self.epochs = epochs
+        self.updates = updates
         self.batch_size = batch_size
         self.d_learning_rate = d_learning_rate
         self.g_learning_rate = g_learning_rate
@@ -282,8 +364,16 @@ class DCGANOverSampler(BaseOverSampler):
         self.generator_filters = generator_filters
         self.discriminator_filters = discriminator_filters
         self.batch_norm = batch_norm
-        self.generator_dropout = generator_dropout
+        self.discriminator_norm = discriminator_norm
+        self.upsampling = upsampling
+        self.loss = loss
         self.label_smoothing = label_smoothing
+        self.augmentation = augmentation
+        self.generator_ema = generator_ema
+        self.generator_dropout = generator_dropout
+        self.pretrain = pretrain
+        self.freeze_discriminator = freeze_discriminator
+        self.generated_fraction = generated_fraction
         self.choose_generator = choose_generator
         self.validation_fraction = validation_fraction
         self.snapshot_dir = snapshot_dir
@@ -306,7 +396,28 @@ class DCGANOverSampler(BaseOverSampler):
             return "conv" if fmt.is_image else "dense"
         return self.architecture
 
-    def _settings(self, architecture, fmt):
+    def _techniques(self, fmt, architecture):
+        """The recipe's settings with the given parameters in place (``recipe_``).
+
+        The recipe's image-only settings are dropped where they do not apply
+        (the fixed ``'seed'`` and ``'dense'`` networks, tabular rows); given
+        explicitly, they reach the builders, which refuse them clearly.
+        """
+        given = {name: getattr(self, name) for name in TECHNIQUES}
+        techniques = resolve_recipe(self.recipe, **given)
+        article = RECIPES["article"]
+        if architecture != "conv":
+            for name in ("upsampling", "discriminator_norm"):
+                if given[name] is None:
+                    techniques[name] = article[name]
+        if not fmt.is_image and given["augmentation"] is None:
+            techniques["augmentation"] = ()
+        techniques["augmentation"] = check_policy(
+            techniques["augmentation"], fmt.sample_shape
+        )
+        return techniques
+
+    def _settings(self, architecture, fmt, techniques):
         """The settings of this fit's trainers (see ``gansampler.training``)."""
         return GANSettings(
             architecture,
@@ -317,10 +428,15 @@ class DCGANOverSampler(BaseOverSampler):
             batch_norm=self.batch_norm,
             generator_dropout=self.generator_dropout,
             precision=self.precision,
-            d_learning_rate=self.d_learning_rate,
-            g_learning_rate=self.g_learning_rate,
+            d_learning_rate=techniques["d_learning_rate"],
+            g_learning_rate=techniques["g_learning_rate"],
             beta_1=self.beta_1,
-            label_smoothing=self.label_smoothing,
+            label_smoothing=techniques["label_smoothing"],
+            upsampling=techniques["upsampling"],
+            discriminator_norm=techniques["discriminator_norm"],
+            loss=techniques["loss"],
+            augmentation=techniques["augmentation"],
+            generator_ema=techniques["generator_ema"] or None,
             jit_compile=self.jit_compile,
         )
 
@@ -337,9 +453,9 @@ class DCGANOverSampler(BaseOverSampler):
             return self.epochs
         batch_size = min(self.batch_size, n_images)
         n_batches = max(1, n_images // batch_size)
-        return math.ceil(AUTO_UPDATES / n_batches)
+        return math.ceil(self.recipe_["updates"] / n_batches)
 
-    def _check_before_training(self, y):
+    def _check_before_training(self, y, plan, settings):
         """Refuse, before any training, what would fail halfway through a fit."""
         snapshot_dir = self.snapshot_dir
         if snapshot_dir is not None and (
@@ -348,10 +464,19 @@ class DCGANOverSampler(BaseOverSampler):
             raise NotADirectoryError(
                 f"snapshot_dir={os.fspath(snapshot_dir)!r} exists and is not a folder."
             )
+        techniques = self.recipe_
+        frozen = techniques["freeze_discriminator"]
+        if frozen and not techniques["pretrain"]:
+            raise ValueError(
+                f"freeze_discriminator={frozen} freezes blocks of the pretrained "
+                "discriminator while fine-tuning; it needs pretrain=True."
+            )
+        if frozen and any(n_gen for _, _, n_gen in plan):
+            trainer_for(settings).trainable_mask(frozen)  # raises if too many
         if self.choose_generator:
-            for label, n_new in self.sampling_strategy_.items():
+            for label, _, n_gen in plan:
                 n_class = int(np.count_nonzero(y == label))
-                if n_new and n_class < 2:
+                if n_gen and n_class < 2:
                     raise ValueError(
                         f"Class {label_text(label)} has {n_class} sample: "
                         "choose_generator=True scores its generator against real "
@@ -364,13 +489,23 @@ class DCGANOverSampler(BaseOverSampler):
     def _fit_resample(self, X, y):
         X_dense = X.toarray() if sparse.issparse(X) else X
         fmt = _images.describe(X_dense, self.image_shape)
-        self._check_before_training(y)
-        if not any(self.sampling_strategy_.values()):
-            # Nothing to add: return copies, never the caller's own arrays.
-            self.data_format_ = fmt
-            self.generators_, self.history_, self.quality_ = {}, {}, {}
-            return X.copy(), y.copy()
         architecture = self._architecture(fmt)
+        self.data_format_ = fmt
+        self.recipe_ = self._techniques(fmt, architecture)
+        self.generators_, self.history_, self.quality_ = {}, {}, {}
+        self.pretrain_history_ = None
+        fraction = self.recipe_["generated_fraction"]
+        # (class, new samples, of which generated), for the classes that grow.
+        plan = [
+            (label, n_new, round(fraction * n_new))
+            for label, n_new in self.sampling_strategy_.items()
+            if n_new
+        ]
+        settings = self._settings(architecture, fmt, self.recipe_)
+        self._check_before_training(y, plan, settings)
+        if not plan:
+            # Nothing to add: return copies, never the caller's own arrays.
+            return X.copy(), y.copy()
         train = _images.to_training(X_dense, fmt)
         if architecture == "dense":
             train = train.reshape(len(train), -1)
@@ -379,28 +514,42 @@ class DCGANOverSampler(BaseOverSampler):
             label: int(random_state.randint(np.iinfo(np.int32).max))
             for label in self.sampling_strategy_
         }
+        # Each class's images split into training and held back, with the
+        # class's own random generator (which then drives its training).
+        classes = {}
+        for label, _, n_gen in plan:
+            if n_gen:
+                rng = np.random.default_rng(seeds[label])
+                classes[label] = (*self._hold_back(train[y == label], rng), rng)
+        pretrained = None
+        if self.recipe_["pretrain"] and classes:
+            seed = int(random_state.randint(np.iinfo(np.int32).max))
+            pretrained = self._pretrain(settings, train, y, classes, seed)
 
-        self.data_format_ = fmt
-        grow = [
-            (label, n_new) for label, n_new in self.sampling_strategy_.items() if n_new
-        ]
-        settings = self._settings(architecture, fmt)
+        jobs = [(label, n_gen) for label, _, n_gen in plan if n_gen]
         results = Parallel(n_jobs=effective_n_jobs(self.n_jobs))(
             delayed(partial(_pickled, self._fit_class))(
-                label, n_new, train[y == label], seeds[label], settings, i
+                label, n_gen, *classes[label], seeds[label], settings, i, pretrained
             )
-            for i, (label, n_new) in enumerate(grow)
+            for i, (label, n_gen) in enumerate(jobs)
         )
-        results = [result.value for result in results]
-        self.generators_, self.history_, self.quality_ = {}, {}, {}
+        results = {
+            label: result.value
+            for (label, _), result in zip(jobs, results, strict=True)
+        }
+
         new_X, new_y = [], []
-        for (label, n_new), (generator, history, quality, samples) in zip(
-            grow, results, strict=True
-        ):
-            self.generators_[label] = generator
-            self.history_[label] = history
-            self.quality_[label] = quality
-            new_X.append(samples)
+        for label, n_new, n_gen in plan:
+            if n_gen:
+                generator, history, quality, samples = results[label]
+                self.generators_[label] = generator
+                self.history_[label] = history
+                self.quality_[label] = {**quality, "pretrained": pretrained is not None}
+                new_X.append(samples)
+            if n_new > n_gen:
+                rows = np.flatnonzero(y == label)
+                rng = np.random.default_rng((seeds[label], 1))
+                new_X.append(X_dense[rng.choice(rows, n_new - n_gen)])
             new_y.append(np.full(n_new, label, dtype=y.dtype))
 
         X_new = np.concatenate(new_X)
@@ -410,7 +559,35 @@ class DCGANOverSampler(BaseOverSampler):
             X_res = np.concatenate([X, X_new])
         return X_res, np.concatenate([y, *new_y])
 
-    def _monitor(self, label, held_back, seed):
+    def _pretrain(self, settings, train, y, classes, seed):
+        """Train one GAN on every class's training images; its weights.
+
+        Returns ``(generator weights, discriminator weights)`` as lists of
+        arrays, the raw (not averaged) weights that fine-tuning starts from.
+        """
+        parts = [
+            classes[label][0] if label in classes else train[y == label]
+            for label in np.unique(y)
+        ]
+        images = np.concatenate(parts)
+        generator, discriminator = settings.build_networks(seed)
+        trainer = trainer_for(settings)
+        trainer.load(generator, discriminator)
+        self.pretrain_history_ = train_gan(
+            trainer,
+            images,
+            generator,
+            epochs=self._epochs(len(images)),
+            batch_size=self.batch_size,
+            rng=np.random.default_rng(seed),
+            label="pretraining",
+            verbose=self.verbose,
+            checkpoint_every=self.snapshot_every,
+        )
+        trainer.save(generator, discriminator, average=False)
+        return generator.get_weights(), discriminator.get_weights()
+
+    def _monitor(self, label, held_back, seed, trainer):
         """The CheckpointMonitor of one class: snapshots, scores, failure checks."""
         fmt = self.data_format_
         return CheckpointMonitor(
@@ -421,9 +598,12 @@ class DCGANOverSampler(BaseOverSampler):
             seed,
             snapshot_dir=self.snapshot_dir,
             choose=self.choose_generator,
+            sample=trainer.generate,
         )
 
-    def _fit_class(self, label, n_new, images, seed, settings, index):
+    def _fit_class(
+        self, label, n_new, images, held_back, rng, seed, settings, index, pretrained
+    ):
         """Train one class's GAN; returns (generator, history, quality, new samples).
 
         Runs in a worker when ``n_jobs`` asks for several; with several GPUs,
@@ -431,11 +611,14 @@ class DCGANOverSampler(BaseOverSampler):
         """
         with device_for(index):
             generator, discriminator = settings.build_networks(seed)
+            frozen = 0
+            if pretrained is not None:
+                generator.set_weights(pretrained[0])
+                discriminator.set_weights(pretrained[1])
+                frozen = self.recipe_["freeze_discriminator"]
             trainer = trainer_for(settings)
-            trainer.load(generator, discriminator)
-            rng = np.random.default_rng(seed)
-            images, held_back = self._hold_back(images, rng)
-            monitor = self._monitor(label, held_back, seed)
+            trainer.load(generator, discriminator, frozen_blocks=frozen)
+            monitor = self._monitor(label, held_back, seed, trainer)
             history = train_gan(
                 trainer,
                 images,
@@ -453,10 +636,10 @@ class DCGANOverSampler(BaseOverSampler):
                 generator,
                 history,
                 monitor.report(),
-                self._generate(generator, n_new, rng),
+                self._generate(generator, n_new, rng, trainer),
             )
 
-    def _generate(self, generator, n_samples, rng):
+    def _generate(self, generator, n_samples, rng, trainer):
         # Chunk by chunk into one preallocated array: the peak memory is the
         # output plus one chunk's working arrays, whatever n_samples is.
         fmt = self.data_format_
@@ -464,8 +647,7 @@ class DCGANOverSampler(BaseOverSampler):
         for start in range(0, n_samples, GENERATION_CHUNK):
             size = min(GENERATION_CHUNK, n_samples - start)
             noise = rng.standard_normal((size, self.latent_dim)).astype(np.float32)
-            values = keras.ops.convert_to_numpy(generator(noise, training=False))
-            chunk = _images.from_training(values, fmt)
+            chunk = _images.from_training(trainer.generate(generator, noise), fmt)
             if out is None:
                 out = np.empty((n_samples, *chunk.shape[1:]), dtype=chunk.dtype)
             out[start : start + size] = chunk
@@ -518,9 +700,11 @@ class DCGANOverSampler(BaseOverSampler):
                 f"{sorted(self.generators_)!r}."
             )
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-        return self._generate(
-            self.generators_[label], int(n_samples), np.random.default_rng(seed)
-        )
+        fmt = self.data_format_
+        architecture = self._architecture(fmt)
+        trainer = trainer_for(self._settings(architecture, fmt, self.recipe_))
+        rng = np.random.default_rng(seed)
+        return self._generate(self.generators_[label], int(n_samples), rng, trainer)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -11,6 +11,14 @@ generator, a sigmoid output in the discriminator):
   count, non-powers of two included.
 * ``"dense"``: small fully-connected networks for plain tabular rows.
 
+Beyond the article, for small data sets: the ``"conv"`` generator can upsample
+by resizing and convolving (``upsampling="resize"``), which makes none of the
+checkerboard patterns of transposed convolutions, and the discriminators can
+use spectral normalisation instead of batch normalisation
+(``normalization="spectral"``) or none. Discriminators end in a sigmoid
+probability, as in the article, or in a raw score (``output_activation=None``),
+which the trainers use.
+
 Every builder takes ``dtype``, a Keras dtype policy name such as ``"float32"``
 or ``"mixed_bfloat16"``, set per layer. The discriminator's output layer and
 the generator's final tanh compute in float32; the generator's last
@@ -37,11 +45,15 @@ __all__ = [
 
 MIN_IMAGE_SIZE = 8
 ARCHITECTURES = ("conv", "seed", "dense")
+UPSAMPLINGS = ("transposed", "resize")
+NORMALIZATIONS = ("batch", "spectral", "none")
 LEAK = 0.2
 DISCRIMINATOR_DROPOUT = 0.4
 
 
-def build_seed_discriminator(image_shape=(128, 128, 3), dtype="float32"):
+def build_seed_discriminator(
+    image_shape=(128, 128, 3), dtype="float32", output_activation="sigmoid"
+):
     """The article's discriminator: four 3x3 convolutions, three of them strided.
 
     Parameters
@@ -50,6 +62,8 @@ def build_seed_discriminator(image_shape=(128, 128, 3), dtype="float32"):
         The article uses 128x128x3.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    output_activation : str or None, default="sigmoid"
+        Activation of the output unit; None gives the raw score.
 
     Returns
     -------
@@ -70,7 +84,7 @@ def build_seed_discriminator(image_shape=(128, 128, 3), dtype="float32"):
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     x = layers.Flatten(dtype=dtype)(x)
     x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    outputs = layers.Dense(1, activation=output_activation, dtype="float32")(x)
     return keras.Model(inputs, outputs, name="seed_discriminator")
 
 
@@ -118,6 +132,13 @@ def build_seed_generator(
     return keras.Model(inputs, outputs, name="seed_generator")
 
 
+def _check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}."
+        )
+
+
 def _n_resamplings(height, width):
     """How many stride-2 steps take an image to a 4x4 to 7x7 grid."""
     smallest = min(height, width)
@@ -138,14 +159,18 @@ def build_generator(
     dropout=0.0,
     dtype="float32",
     output_dtype=None,
+    upsampling="transposed",
 ):
     """A DC-GAN generator for images of any size from 8x8.
 
-    A dense layer makes a small grid (4 to 7 cells a side), stride-2 transposed
-    convolutions double it until it covers the image, halving the filters each
-    time, and a 3x3 convolution with tanh makes the channels. When the image
-    size is not the grid size times a power of two, the surplus border is
-    cropped.
+    A dense layer makes a small grid (4 to 7 cells a side), upsampling blocks
+    double it until it covers the image, halving the filters each time, and a
+    3x3 convolution with tanh makes the channels. When the image size is not
+    the grid size times a power of two, the surplus border is cropped. Each
+    block is a stride-2 4x4 transposed convolution (the article's), or a
+    nearest-neighbour resize followed by a 3x3 convolution, whose output has
+    no checkerboard pattern (Odena et al., "Deconvolution and Checkerboard
+    Artifacts", Distill 2016).
 
     Parameters
     ----------
@@ -165,6 +190,8 @@ def build_generator(
         Keras dtype policy of the hidden layers.
     output_dtype : str, default=None
         Policy of the last convolution; None: ``dtype``.
+    upsampling : {"transposed", "resize"}, default="transposed"
+        How each block doubles the grid.
 
     Returns
     -------
@@ -175,7 +202,10 @@ def build_generator(
     >>> from gansampler.architectures import build_generator
     >>> build_generator((28, 28, 1)).output_shape
     (None, 28, 28, 1)
+    >>> build_generator((28, 28, 1), upsampling="resize").output_shape
+    (None, 28, 28, 1)
     """
+    _check_choice("upsampling", upsampling, UPSAMPLINGS)
     height, width, channels = image_shape
     steps = _n_resamplings(height, width)
     grid_h, grid_w = math.ceil(height / 2**steps), math.ceil(width / 2**steps)
@@ -190,9 +220,13 @@ def build_generator(
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     x = layers.Reshape((grid_h, grid_w, 2 * block_filters[0]), dtype=dtype)(x)
     for n_filters in block_filters:
-        x = layers.Conv2DTranspose(
-            n_filters, 4, strides=2, padding="same", dtype=dtype
-        )(x)
+        if upsampling == "resize":
+            x = layers.UpSampling2D(2, dtype=dtype)(x)
+            x = layers.Conv2D(n_filters, 3, padding="same", dtype=dtype)(x)
+        else:
+            x = layers.Conv2DTranspose(
+                n_filters, 4, strides=2, padding="same", dtype=dtype
+            )(x)
         if batch_norm:
             x = layers.BatchNormalization(dtype=dtype)(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
@@ -210,13 +244,22 @@ def build_generator(
     return keras.Model(inputs, x, name="generator")
 
 
-def build_discriminator(image_shape, filters=16, batch_norm=True, dtype="float32"):
+def build_discriminator(
+    image_shape,
+    filters=16,
+    batch_norm=True,
+    dtype="float32",
+    normalization=None,
+    output_activation="sigmoid",
+):
     """A DC-GAN discriminator for images of any size from 8x8.
 
     A 3x3 convolution at full resolution, then stride-2 3x3 convolutions that
     halve the image down to a 4x4 to 7x7 grid, doubling the filters each time
-    (up to eight times); the last grid is flattened straight into the sigmoid
-    output (tip 2).
+    (up to eight times); the last grid is flattened straight into the output
+    unit (tip 2). With spectral normalisation (Miyato et al. 2018) every
+    convolution and the output layer are wrapped in
+    :class:`keras.layers.SpectralNormalization`.
 
     Parameters
     ----------
@@ -226,9 +269,14 @@ def build_discriminator(image_shape, filters=16, batch_norm=True, dtype="float32
         Filters of the first convolution.
     batch_norm : bool, default=True
         Batch normalisation after each strided convolution (not at the input,
-        tip 3).
+        tip 3); used when ``normalization`` is None.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    normalization : {"batch", "spectral", "none"} or None, default=None
+        Normalisation of the layers; None: ``"batch"`` if ``batch_norm``,
+        else ``"none"``.
+    output_activation : str or None, default="sigmoid"
+        Activation of the output unit; None gives the raw score.
 
     Returns
     -------
@@ -239,22 +287,34 @@ def build_discriminator(image_shape, filters=16, batch_norm=True, dtype="float32
     >>> from gansampler.architectures import build_discriminator
     >>> build_discriminator((300, 300, 1)).output_shape
     (None, 1)
+    >>> build_discriminator((16, 16, 1), normalization="spectral").output_shape
+    (None, 1)
     """
+    if normalization is None:
+        normalization = "batch" if batch_norm else "none"
+    _check_choice("normalization", normalization, NORMALIZATIONS)
     height, width, _ = image_shape
     steps = _n_resamplings(height, width)
 
+    def weighted(layer):
+        if normalization == "spectral":
+            return layers.SpectralNormalization(layer, dtype=layer.dtype_policy)
+        return layer
+
     inputs = keras.Input(shape=image_shape)
-    x = layers.Conv2D(filters, 3, padding="same", dtype=dtype)(inputs)
+    x = weighted(layers.Conv2D(filters, 3, padding="same", dtype=dtype))(inputs)
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     for i in range(steps):
         n_filters = min(filters * 2 ** (i + 1), 8 * filters)
-        x = layers.Conv2D(n_filters, 3, strides=2, padding="same", dtype=dtype)(x)
-        if batch_norm:
+        conv = layers.Conv2D(n_filters, 3, strides=2, padding="same", dtype=dtype)
+        x = weighted(conv)(x)
+        if normalization == "batch":
             x = layers.BatchNormalization(dtype=dtype)(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     x = layers.Flatten(dtype=dtype)(x)
     x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    output = layers.Dense(1, activation=output_activation, dtype="float32")
+    outputs = weighted(output)(x)
     return keras.Model(inputs, outputs, name="discriminator")
 
 
@@ -305,7 +365,9 @@ def build_dense_generator(
     return keras.Model(inputs, outputs, name="dense_generator")
 
 
-def build_dense_discriminator(n_features, units=64, dtype="float32"):
+def build_dense_discriminator(
+    n_features, units=64, dtype="float32", output_activation="sigmoid"
+):
     """A fully-connected discriminator for plain rows of ``n_features`` values.
 
     Two hidden ``Dense`` layers (``2 * units`` and ``units``) with LeakyReLU,
@@ -319,6 +381,8 @@ def build_dense_discriminator(n_features, units=64, dtype="float32"):
         Units of the second hidden layer; the first has twice as many.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
+    output_activation : str or None, default="sigmoid"
+        Activation of the output unit; None gives the raw score.
 
     Returns
     -------
@@ -337,7 +401,7 @@ def build_dense_discriminator(n_features, units=64, dtype="float32"):
     x = layers.Dense(units, dtype=dtype)(x)
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
-    outputs = layers.Dense(1, activation="sigmoid", dtype="float32")(x)
+    outputs = layers.Dense(1, activation=output_activation, dtype="float32")(x)
     return keras.Model(inputs, outputs, name="dense_discriminator")
 
 
@@ -351,6 +415,9 @@ def build_gan(
     generator_dropout=0.0,
     dtype="float32",
     output_dtype=None,
+    upsampling="transposed",
+    discriminator_norm=None,
+    output_activation="sigmoid",
 ):
     """Build a ``(generator, discriminator)`` pair.
 
@@ -366,14 +433,23 @@ def build_gan(
         Width of the ``"conv"`` networks (``"dense"``: units of the
         generator's first layer and the discriminator's second).
     batch_norm : bool or None, default=None
-        None: the family's own choice (on for ``"conv"`` and ``"dense"``, off
-        for ``"seed"``, whose printed networks have none).
+        Batch normalisation in the generator, and in the discriminator unless
+        ``discriminator_norm`` says otherwise. None: the family's own choice
+        (on for ``"conv"`` and ``"dense"``, off for ``"seed"``, whose printed
+        networks have none).
     generator_dropout : float, default=0.0
         Dropout in the generator.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
     output_dtype : str, default=None
         Policy of the generator's last convolution; None: ``dtype``.
+    upsampling : {"transposed", "resize"}, default="transposed"
+        Upsampling of the ``"conv"`` generator.
+    discriminator_norm : {"batch", "spectral", "none"} or None, default=None
+        Normalisation of the ``"conv"`` discriminator; None follows
+        ``batch_norm``.
+    output_activation : str or None, default="sigmoid"
+        The discriminator's output activation; None gives a raw score.
 
     Returns
     -------
@@ -383,8 +459,9 @@ def build_gan(
     ------
     ValueError
         For an unknown ``architecture``, non-image samples for ``"conv"`` or
-        ``"seed"``, and ``"seed"`` with another size than 128x128 or with
-        batch normalisation.
+        ``"seed"``, ``"seed"`` with another size than 128x128, with batch
+        normalisation, and ``upsampling`` or ``discriminator_norm`` other than
+        the defaults for any family but ``"conv"``.
 
     Examples
     --------
@@ -393,10 +470,17 @@ def build_gan(
     >>> g.output_shape, d.output_shape
     ((None, 8, 8, 1), (None, 1))
     """
-    if architecture not in ARCHITECTURES:
+    _check_choice("architecture", architecture, ARCHITECTURES)
+    _check_choice("upsampling", upsampling, UPSAMPLINGS)
+    if discriminator_norm is not None:
+        _check_choice("discriminator_norm", discriminator_norm, NORMALIZATIONS)
+    if architecture != "conv" and (
+        upsampling != "transposed" or discriminator_norm not in (None, "none")
+    ):
         raise ValueError(
-            f"architecture must be one of {', '.join(map(repr, ARCHITECTURES))}; "
-            f"got {architecture!r}."
+            f"architecture={architecture!r} builds fixed networks; "
+            f"upsampling={upsampling!r} and discriminator_norm="
+            f"{discriminator_norm!r} need architecture='conv'."
         )
     if architecture == "dense":
         n_features = math.prod(sample_shape)
@@ -405,7 +489,9 @@ def build_gan(
             build_dense_generator(
                 n_features, latent_dim, generator_filters, bn, generator_dropout, dtype
             ),
-            build_dense_discriminator(n_features, discriminator_filters, dtype),
+            build_dense_discriminator(
+                n_features, discriminator_filters, dtype, output_activation
+            ),
         )
     if len(sample_shape) != 3:
         raise ValueError(
@@ -429,7 +515,7 @@ def build_gan(
             build_seed_generator(
                 latent_dim, sample_shape[2], generator_dropout, dtype, output_dtype
             ),
-            build_seed_discriminator(tuple(sample_shape), dtype),
+            build_seed_discriminator(tuple(sample_shape), dtype, output_activation),
         )
     bn = True if batch_norm is None else batch_norm
     return (
@@ -441,6 +527,14 @@ def build_gan(
             generator_dropout,
             dtype,
             output_dtype,
+            upsampling,
         ),
-        build_discriminator(sample_shape, discriminator_filters, bn, dtype),
+        build_discriminator(
+            sample_shape,
+            discriminator_filters,
+            bn,
+            dtype,
+            normalization=discriminator_norm,
+            output_activation=output_activation,
+        ),
     )

@@ -254,6 +254,9 @@ class CheckpointMonitor:
         used it); None writes none.
     choose : bool
         Score each checkpoint and keep the best.
+    sample : callable or None
+        ``sample(generator, noise) -> ndarray`` draws the images (the
+        trainer's compiled generation); None calls the generator.
 
     Examples
     --------
@@ -276,9 +279,18 @@ class CheckpointMonitor:
     """
 
     def __init__(
-        self, label, real, image_shape, latent_dim, seed, snapshot_dir=None, choose=True
+        self,
+        label,
+        real,
+        image_shape,
+        latent_dim,
+        seed,
+        snapshot_dir=None,
+        choose=True,
+        sample=None,
     ):
         self.label = label
+        self.sample = sample
         self.real = _score_space(real)
         self.image_shape = image_shape
         self.choose = choose
@@ -296,7 +308,10 @@ class CheckpointMonitor:
         self.was_varied = False
 
     def __call__(self, epoch, generator, history):
-        fake = ops.convert_to_numpy(generator(self.noise, training=False))
+        if self.sample is None:
+            fake = ops.convert_to_numpy(generator(self.noise, training=False))
+        else:
+            fake = self.sample(generator, self.noise)
         if self.folder is not None:
             self._snapshot(epoch, generator, fake, history)
         features = _score_space(fake)

@@ -10,8 +10,9 @@ import pytest
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
-# One process per backend runs every fit of this module: a float32 fit twice
-# with the same random_state, then a float16 and a bfloat16 fit.
+# One process per backend runs every fit of this module: a float32 fit of the
+# article's recipe twice with the same random_state, a float16 and a bfloat16
+# fit, and the default recipe (hinge loss, augmentation, EMA) twice.
 SCRIPT = r"""
 import json, sys, warnings
 import numpy as np
@@ -25,9 +26,10 @@ y = np.array([0] * 64 + [1] * 32)
 out = {"backend": keras.config.backend()}
 EPOCHS = 5
 
-def fit(precision, epochs=EPOCHS):
+def fit(precision, epochs=EPOCHS, recipe="article"):
     sampler = DCGANOverSampler(
-        epochs=epochs, batch_size=8, precision=precision, random_state=7
+        recipe=recipe, epochs=epochs, batch_size=8, precision=precision,
+        random_state=7,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -53,6 +55,14 @@ for precision in ("float16", "bfloat16"):
         "epochs_trained": len(h["g_loss"]),
         "finite": bool(all(np.isfinite(v).all() for v in h.values())),
     }
+s, X_d, _ = fit("float32", recipe="default")
+_, X_d_again, _ = fit("float32", recipe="default")
+out["default"] = {
+    "recipe": {k: v for k, v in s.recipe_.items() if k in ("loss", "augmentation")},
+    "history": {k: v for k, v in s.history_[1].items()},
+    "deterministic": bool(np.array_equal(X_d, X_d_again)),
+    "std": float(X_d[len(X):].std()),
+}
 print("RESULT " + json.dumps(out))
 """
 
@@ -111,3 +121,27 @@ def test_losses_agree_across_backends(results):
         }
         assert all(0 < m < 10 for m in means.values()), (name, means)
         assert max(means.values()) <= 3 * min(means.values()), (name, means)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_default_recipe_trains_on_every_backend(results, backend):
+    r = results[backend]["default"]
+    assert r["recipe"]["loss"] == "hinge" and r["recipe"]["augmentation"]
+    assert r["deterministic"]
+    assert r["std"] > 0
+    for name, values in r["history"].items():
+        assert len(values) == 5 and np.all(np.isfinite(values)), name
+    for name in ("d_loss_real", "d_loss_fake"):  # hinge losses are >= 0
+        assert np.all(np.array(r["history"][name]) >= 0), name
+
+
+def test_default_recipe_losses_agree_across_backends(results):
+    for name in ("d_loss_real", "d_loss_fake"):
+        means = {
+            b: float(np.mean(results[b]["default"]["history"][name]))
+            for b in BACKENDS
+        }
+        assert all(0 < m < 10 for m in means.values()), (name, means)
+        assert max(means.values()) <= 3 * min(means.values()), (name, means)
+    g = [float(np.mean(results[b]["default"]["history"]["g_loss"])) for b in BACKENDS]
+    assert max(g) - min(g) < 2.0, g

@@ -30,9 +30,9 @@ def _data():
     Xt = rng.standard_normal((70, 20))
     yt = np.array([0] * 50 + [1] * 20)
     return {
-        "conv_uint8": (dict(epochs=3, random_state=0), X, y),
-        "conv_float_16": (dict(epochs=2, batch_size=8, random_state=3), Xf, yf),
-        "dense": (dict(epochs=4, random_state=0), Xt, yt),
+        "conv_uint8": (dict(recipe="article", epochs=3, random_state=0), X, y),
+        "conv_float_16": (dict(recipe="article", epochs=2, batch_size=8, random_state=3), Xf, yf),
+        "dense": (dict(recipe="article", epochs=4, random_state=0), Xt, yt),
     }
 
 

@@ -34,10 +34,12 @@ from collections import OrderedDict
 import keras
 
 from ._loop import HISTORY_KEYS, GANTrainingWarning, train_gan
+from ._losses import LOSSES
 from ._settings import GANSettings
 
 __all__ = [
     "HISTORY_KEYS",
+    "LOSSES",
     "GANSettings",
     "GANTrainingWarning",
     "backend",

@@ -3,17 +3,24 @@
 The networks run through ``stateless_call`` and the optimizers through
 ``stateless_apply``; the trainer keeps all state (trainable and non-trainable
 variables of both networks, which include BatchNorm statistics and the Dropout
-seed-generator state, and both optimizers' variables) as JAX arrays between
-epochs, donated to each epoch call, and writes the generator's state back into
-a Keras model only in ``save``.
+seed-generator state, both optimizers' variables, the generator's moving
+average and the discriminator's gradient mask) as JAX arrays between calls,
+donated to each call, and writes it back into Keras models only in ``save``.
 
-JAX compiles a program for every new shape of its arguments, 15-25 s each for
-128x128 images on an H100. So that one program serves every class and every
-call of a fit (and of later fits), the arguments keep their shapes: a class's
-images are padded to at least ``MIN_ROWS`` rows (fewer for large images, see
-``_rows``) rounded up to a power of two, and the batch indices of a call to a
-power of two of at least ``MIN_STEPS`` rows; the loop runs only the call's
-real steps (a ``fori_loop`` with the step count as an argument).
+A first fit in a fresh process is mostly compilation, so the trainer compiles
+two programs and nothing else: the training call and the generation of a
+chunk of images (which the checkpoints and the final sampling share). State
+moves between Keras variables and the trainer through host arrays, which
+needs no compiled program (``jnp.array`` copies would compile one per shape).
+
+JAX compiles a program for every new shape of its arguments. So that the two
+programs serve every class and every call of a fit (and of later fits), the
+arguments keep their shapes: a class's images are padded to at least
+``MIN_ROWS`` rows (fewer for large images, see ``_rows``) rounded up to a
+power of two, the batch indices of a call to a power of two of at least
+``MIN_STEPS`` rows, and the noise of a generation call to ``SAMPLE_CHUNK``
+rows; the loop runs only the call's real steps (a ``fori_loop`` with the step
+count as an argument).
 """
 
 import jax
@@ -21,8 +28,9 @@ import jax.numpy as jnp
 import keras
 import numpy as np
 
-from ._base import BaseTrainer
+from ._base import SAMPLE_CHUNK, BaseTrainer
 from ._loop import HISTORY_KEYS
+from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
 
@@ -34,14 +42,10 @@ MIN_ROWS = 1024
 MAX_PADDED_BYTES = 2**28
 
 
-def _bce(target, probabilities):
-    return jnp.mean(keras.losses.binary_crossentropy(target, probabilities))
-
-
-def _copy(values):
-    # A fresh buffer per value: the trainer donates its state to every epoch
-    # call, which must never delete an array a Keras variable still holds.
-    return [jnp.array(value, copy=True) for value in values]
+def _to_device(values):
+    # Fresh device buffers from host copies: the trainer donates its state to
+    # every call, which must never delete an array a Keras variable holds.
+    return [jnp.asarray(np.asarray(value)) for value in values]
 
 
 class Trainer(BaseTrainer):
@@ -49,41 +53,53 @@ class Trainer(BaseTrainer):
 
     def __init__(self, settings):
         super().__init__(settings)
-        jit_compile = settings.jit_compile
-        generator, discriminator = self.generator, self.discriminator
-        # jit_compile=False runs the epoch eagerly (op by op): only useful for
+        # jit_compile=False runs eagerly (op by op): only useful for
         # debugging, so every other value compiles.
-        epoch = self._epoch
-        if jit_compile is not False:
+        epoch, sample = self._epoch, self._sample
+        if settings.jit_compile is not False:
             epoch = jax.jit(epoch, donate_argnums=(0,))
+            sample = jax.jit(sample)
         self._run_epoch = epoch
+        self._run_sample = sample
         self._state = None
-        self.load(generator, discriminator)
+        self.load(self.generator, self.discriminator)
 
     # -- state ------------------------------------------------------------
-    def load(self, generator, discriminator):
+    def load(self, generator, discriminator, frozen_blocks=0):
         d_fresh, g_fresh = self._fresh_optimizer_state
+        g_trainable = [v.value for v in generator.trainable_variables]
         self._state = {
-            "g_trainable": _copy(v.value for v in generator.trainable_variables),
-            "g_non_trainable": _copy(
+            "g_trainable": _to_device(g_trainable),
+            "g_non_trainable": _to_device(
                 v.value for v in generator.non_trainable_variables
             ),
-            "d_trainable": _copy(v.value for v in discriminator.trainable_variables),
-            "d_non_trainable": _copy(
+            "d_trainable": _to_device(
+                v.value for v in discriminator.trainable_variables
+            ),
+            "d_non_trainable": _to_device(
                 v.value for v in discriminator.non_trainable_variables
             ),
-            "g_optimizer": _copy(g_fresh),
-            "d_optimizer": _copy(d_fresh),
+            "g_optimizer": _to_device(g_fresh),
+            "d_optimizer": _to_device(d_fresh),
+            "g_average": _to_device(g_trainable if self.ema else ()),
+            "d_mask": _to_device(self.trainable_mask(frozen_blocks)),
         }
 
-    def save(self, generator):
+    def save(self, generator, discriminator=None, average=True):
         state = self._state
-        for variables, values in (
-            (generator.trainable_variables, state["g_trainable"]),
+        g_trainable = state["g_average"] if self.ema and average else None
+        pairs = [
+            (generator.trainable_variables, g_trainable or state["g_trainable"]),
             (generator.non_trainable_variables, state["g_non_trainable"]),
-        ):
-            for variable, value in zip(variables, _copy(values), strict=True):
-                variable.assign(value)
+        ]
+        if discriminator is not None:
+            pairs += [
+                (discriminator.trainable_variables, state["d_trainable"]),
+                (discriminator.non_trainable_variables, state["d_non_trainable"]),
+            ]
+        for variables, values in pairs:
+            for variable, value in zip(variables, values, strict=True):
+                variable.assign(np.asarray(value))
 
     def to_device(self, images):
         rows = _rows(len(images), np.prod(np.shape(images)[1:]) * 4)
@@ -105,97 +121,145 @@ class Trainer(BaseTrainer):
         )
         return np.asarray(metrics)[:n_steps]
 
-    # -- the traced step ----------------------------------------------------
-    def _d_loss(self, d_trainable, d_non_trainable, d_opt_state, images, target):
-        probabilities, d_non_trainable = self.discriminator.stateless_call(
+    def generate(self, generator, noise):
+        trainable = [v.value for v in generator.trainable_variables]
+        non_trainable = [v.value for v in generator.non_trainable_variables]
+        noise = np.asarray(noise, np.float32)
+        chunks = []
+        for start in range(0, len(noise), SAMPLE_CHUNK):
+            chunk = noise[start : start + SAMPLE_CHUNK]
+            padded = np.zeros((SAMPLE_CHUNK, noise.shape[1]), np.float32)
+            padded[: len(chunk)] = chunk
+            images = self._run_sample(trainable, non_trainable, padded)
+            chunks.append(np.asarray(images, np.float32)[: len(chunk)])
+        if not chunks:
+            return np.zeros((0, *generator.output_shape[1:]), np.float32)
+        return np.concatenate(chunks)
+
+    # -- the traced programs ----------------------------------------------
+    def _sample(self, trainable, non_trainable, noise):
+        images, _ = self.generator.stateless_call(
+            trainable, non_trainable, noise, training=False
+        )
+        return images
+
+    def _scaled(self, optimizer, optimizer_state, loss):
+        mapping = list(zip(optimizer.variables, optimizer_state, strict=True))
+        with keras.StatelessScope(state_mapping=mapping):
+            return optimizer.scale_loss(loss)
+
+    def _d_loss(self, d_trainable, d_non_trainable, d_opt, images, real):
+        score, d_non_trainable = self.discriminator.stateless_call(
             d_trainable, d_non_trainable, images, training=True
         )
-        loss = _bce(target, probabilities)
-        mapping = list(zip(self.d_optimizer.variables, d_opt_state, strict=True))
-        with keras.StatelessScope(state_mapping=mapping):
-            scaled = self.d_optimizer.scale_loss(loss)
-        return scaled, (loss, probabilities, d_non_trainable)
+        loss = discriminator_loss(self.loss, score, real, self.real_target)
+        scaled = self._scaled(self.d_optimizer, d_opt, loss)
+        return scaled, (loss, score, d_non_trainable)
 
-    def _g_loss(
-        self,
-        g_trainable,
-        g_non_trainable,
-        d_trainable,
-        d_non_trainable,
-        g_opt_state,
-        noise,
-        target,
-    ):
+    def _g_loss(self, g_trainable, g_non_trainable, d_state, g_opt, noise, u):
+        d_trainable, d_non_trainable = d_state
         fake, g_non_trainable = self.generator.stateless_call(
             g_trainable, g_non_trainable, noise, training=True
         )
-        probabilities, d_non_trainable = self.discriminator.stateless_call(
+        if self.augment:
+            fake = self.augment(fake, u)
+        score, d_non_trainable = self.discriminator.stateless_call(
             d_trainable, d_non_trainable, fake, training=True
         )
-        loss = _bce(target, probabilities)
-        mapping = list(zip(self.g_optimizer.variables, g_opt_state, strict=True))
-        with keras.StatelessScope(state_mapping=mapping):
-            scaled = self.g_optimizer.scale_loss(loss)
+        loss = generator_loss(self.loss, score)
+        scaled = self._scaled(self.g_optimizer, g_opt, loss)
         return scaled, (loss, g_non_trainable, d_non_trainable)
 
-    def _step(self, state, real, noise_d, noise_g):
+    def _d_update(self, state, images, real):
         d_grad = jax.value_and_grad(self._d_loss, has_aux=True)
-        g_grad = jax.value_and_grad(self._g_loss, has_aux=True)
-        ones = jnp.ones((real.shape[0], 1), jnp.float32)
-        zeros = jnp.zeros_like(ones)
-        g_tv, g_ntv = state["g_trainable"], state["g_non_trainable"]
-        d_tv, d_ntv = state["d_trainable"], state["d_non_trainable"]
-        g_opt, d_opt = state["g_optimizer"], state["d_optimizer"]
+        (_, (loss, score, d_ntv)), grads = d_grad(
+            state["d_trainable"],
+            state["d_non_trainable"],
+            state["d_optimizer"],
+            images,
+            real,
+        )
+        grads = [g * m for g, m in zip(grads, state["d_mask"], strict=True)]
+        d_tv, d_opt = self.d_optimizer.stateless_apply(
+            state["d_optimizer"], grads, state["d_trainable"]
+        )
+        state = {
+            **state,
+            "d_trainable": d_tv,
+            "d_non_trainable": d_ntv,
+            "d_optimizer": d_opt,
+        }
+        return state, loss, score
+
+    def _step(self, state, real, noise_d, noise_g, u):
+        if self.augment:
+            real = self.augment(real, u[0])
 
         # Discriminator on the real batch.
-        (_, (d_loss_real, p_real, d_ntv)), grads = d_grad(
-            d_tv, d_ntv, d_opt, real, ones * self.real_target
-        )
-        d_tv, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_tv)
+        state, d_loss_real, score_real = self._d_update(state, real, True)
 
         # Discriminator on a batch of fakes (no gradient into the generator).
-        fake, g_ntv = self.generator.stateless_call(g_tv, g_ntv, noise_d, training=True)
-        fake = jax.lax.stop_gradient(fake)
-        (_, (d_loss_fake, p_fake, d_ntv)), grads = d_grad(
-            d_tv, d_ntv, d_opt, fake, zeros
+        fake, g_ntv = self.generator.stateless_call(
+            state["g_trainable"], state["g_non_trainable"], noise_d, training=True
         )
-        d_tv, d_opt = self.d_optimizer.stateless_apply(d_opt, grads, d_tv)
+        fake = jax.lax.stop_gradient(fake)
+        if self.augment:
+            fake = self.augment(fake, u[1])
+        state = {**state, "g_non_trainable": g_ntv}
+        state, d_loss_fake, score_fake = self._d_update(state, fake, False)
 
         # Generator through the discriminator, target "real".
+        g_grad = jax.value_and_grad(self._g_loss, has_aux=True)
         (_, (g_loss, g_ntv, d_ntv)), grads = g_grad(
-            g_tv, g_ntv, d_tv, d_ntv, g_opt, noise_g, ones
+            state["g_trainable"],
+            state["g_non_trainable"],
+            (state["d_trainable"], state["d_non_trainable"]),
+            state["g_optimizer"],
+            noise_g,
+            None if u is None else u[2],
         )
-        g_tv, g_opt = self.g_optimizer.stateless_apply(g_opt, grads, g_tv)
+        g_tv, g_opt = self.g_optimizer.stateless_apply(
+            state["g_optimizer"], grads, state["g_trainable"]
+        )
+        average = state["g_average"]
+        if self.ema:
+            decay = self.ema
+            average = [
+                decay * a + (1 - decay) * w for a, w in zip(average, g_tv, strict=True)
+            ]
 
-        acc_real = jnp.mean((p_real > 0.5).astype(jnp.float32))
-        acc_fake = jnp.mean((p_fake < 0.5).astype(jnp.float32))
         metrics = jnp.stack(
             [
                 d_loss_real.astype(jnp.float32),
                 d_loss_fake.astype(jnp.float32),
                 g_loss.astype(jnp.float32),
-                acc_real,
-                acc_fake,
+                accuracy(score_real, True),
+                accuracy(score_fake, False),
             ]
         )
         state = {
+            **state,
             "g_trainable": g_tv,
             "g_non_trainable": g_ntv,
-            "d_trainable": d_tv,
             "d_non_trainable": d_ntv,
             "g_optimizer": g_opt,
-            "d_optimizer": d_opt,
+            "g_average": average,
         }
         return state, metrics
 
     def _keyed_step(self, state, images, batch_indices, key):
-        """``_step`` on ``images[batch_indices]``, its noise drawn from ``key``."""
-        key_d, key_g = jax.random.split(key)
+        """``_step`` on ``images[batch_indices]``, its randomness from ``key``."""
+        key_d, key_g, key_u = jax.random.split(key, 3)
         shape = (batch_indices.shape[0], self.latent_dim)
         noise_d = jax.random.normal(key_d, shape, jnp.float32)
         noise_g = jax.random.normal(key_g, shape, jnp.float32)
+        u = None
+        if self.augment:
+            u = jax.random.uniform(
+                key_u, (3, shape[0], self.augment.n_random), jnp.float32
+            )
         real = jnp.take(images, batch_indices, axis=0)
-        return self._step(state, real, noise_d, noise_g)
+        return self._step(state, real, noise_d, noise_g, u)
 
     def _epoch(self, state, images, indices, n_steps, seed):
         key = jax.random.key(seed)

@@ -6,6 +6,8 @@ import keras
 
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
+from ..augment import check_policy
+from ._losses import LOSSES
 
 __all__ = ["GANSettings"]
 
@@ -59,7 +61,21 @@ class GANSettings:
     d_learning_rate, g_learning_rate, beta_1 : float
         Adam's settings for the discriminator and the generator.
     label_smoothing : float
-        The discriminator's target for real images is ``1 - label_smoothing``.
+        The discriminator's target for real images is ``1 - label_smoothing``
+        (``loss="bce"`` only).
+    upsampling : {"transposed", "resize"}
+        Upsampling of the ``"conv"`` generator.
+    discriminator_norm : {"batch", "spectral", "none"} or None
+        Normalisation of the ``"conv"`` discriminator (None follows
+        ``batch_norm``).
+    loss : {"bce", "hinge"}
+        The GAN loss (:mod:`gansampler.training._losses`).
+    augmentation : tuple of str
+        Differentiable augmentation before the discriminator
+        (:class:`gansampler.augment.DiffAugment`); empty: none.
+    generator_ema : float or None
+        Decay of the exponential moving average of the generator's weights
+        that checkpoints and sampling use; None: the raw weights.
     jit_compile : bool or "auto"
         Whether the backend compiles the train step.
 
@@ -86,12 +102,25 @@ class GANSettings:
     g_learning_rate: float = 1e-4
     beta_1: float = 0.5
     label_smoothing: float = 0.0
+    upsampling: str = "transposed"
+    discriminator_norm: str | None = None
+    loss: str = "bce"
+    augmentation: tuple = ()
+    generator_ema: float | None = None
     jit_compile: bool | str = "auto"
 
     def __post_init__(self):
         object.__setattr__(
             self, "sample_shape", tuple(int(v) for v in self.sample_shape)
         )
+        object.__setattr__(
+            self, "augmentation", check_policy(self.augmentation, self.sample_shape)
+        )
+        if self.loss not in LOSSES:
+            raise ValueError(
+                f"loss must be one of {', '.join(map(repr, LOSSES))}; "
+                f"got {self.loss!r}."
+            )
 
     def build_networks(self, seed=None):
         """Build a fresh ``(generator, discriminator)`` pair.
@@ -105,6 +134,8 @@ class GANSettings:
         Returns
         -------
         generator, discriminator : keras.Model
+            The discriminator outputs a raw score (no sigmoid): the losses
+            take the score.
         """
         with python_random_seeded(seed):
             return build_gan(
@@ -117,6 +148,9 @@ class GANSettings:
                 generator_dropout=self.generator_dropout,
                 dtype=DTYPE_POLICIES[self.precision],
                 output_dtype=None if _low_precision_output_works() else "float32",
+                upsampling=self.upsampling,
+                discriminator_norm=self.discriminator_norm,
+                output_activation=None,
             )
 
     def build_optimizers(self):

@@ -1,15 +1,13 @@
-"""The GAN train step on TensorFlow: GradientTape inside one tf.function per epoch."""
+"""The GAN train step on TensorFlow: GradientTape inside one tf.function per call."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 
-from ._base import BaseTrainer
+from ._base import SAMPLE_CHUNK, BaseTrainer
+from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
-
-
-def _bce(target, probabilities):
-    return tf.reduce_mean(keras.losses.binary_crossentropy(target, probabilities))
 
 
 class Trainer(BaseTrainer):
@@ -18,9 +16,18 @@ class Trainer(BaseTrainer):
     def __init__(self, settings):
         super().__init__(settings)
         jit_compile = settings.jit_compile
-        discriminator = self.discriminator
         if jit_compile == "auto":
             jit_compile = bool(tf.config.list_logical_devices("GPU"))
+        discriminator = self.discriminator
+        # The generator's moving average and the discriminator's gradient mask
+        # live in variables, so that the traced step reads their current values.
+        self._average = [
+            tf.Variable(v.value, trainable=False)
+            for v in (self.generator.trainable_variables if self.ema else ())
+        ]
+        self._mask = [
+            tf.Variable(1.0, trainable=False) for _ in discriminator.trainable_variables
+        ]
         # One trace for every class and chunk of epochs: the number of batches,
         # the batch size and the number of images are left dynamic, so the
         # same graph (and the same arithmetic) runs whatever the class.
@@ -33,7 +40,7 @@ class Trainer(BaseTrainer):
             self._epoch, jit_compile=jit_compile, input_signature=signature
         )
 
-    def load(self, generator, discriminator):
+    def load(self, generator, discriminator, frozen_blocks=0):
         for target, source in (
             (self.generator, generator),
             (self.discriminator, discriminator),
@@ -47,12 +54,27 @@ class Trainer(BaseTrainer):
         ):
             for variable, value in zip(optimizer.variables, state, strict=True):
                 variable.assign(value)
-
-    def save(self, generator):
-        for variable, value in zip(
-            generator.variables, self.generator.variables, strict=True
+        for average, variable in zip(
+            self._average, generator.trainable_variables, strict=False
         ):
-            variable.assign(value)
+            average.assign(variable.value)
+        for mask, value in zip(
+            self._mask, self.trainable_mask(frozen_blocks), strict=True
+        ):
+            mask.assign(value)
+
+    def save(self, generator, discriminator=None, average=True):
+        pairs = [(generator.variables, self.generator.variables)]
+        if discriminator is not None:
+            pairs.append((discriminator.variables, self.discriminator.variables))
+        for targets, sources in pairs:
+            for variable, value in zip(targets, sources, strict=True):
+                variable.assign(value)
+        if self.ema and average:
+            for variable, value in zip(
+                generator.trainable_variables, self._average, strict=True
+            ):
+                variable.assign(value)
 
     def to_device(self, images):
         return tf.convert_to_tensor(images, dtype=tf.float32)
@@ -62,36 +84,64 @@ class Trainer(BaseTrainer):
             images, tf.constant(indices, tf.int32), tf.constant(seed, tf.int32)
         )
 
-    def _step(self, real, noise_d, noise_g):
-        generator, discriminator = self.generator, self.discriminator
-        ones = tf.ones((tf.shape(real)[0], 1))
-        zeros = tf.zeros_like(ones)
+    def generate(self, generator, noise):
+        noise = np.asarray(noise, np.float32)
+        chunks = [
+            keras.ops.convert_to_numpy(
+                generator(noise[start : start + SAMPLE_CHUNK], training=False)
+            )
+            for start in range(0, len(noise), SAMPLE_CHUNK)
+        ]
+        if not chunks:
+            return np.zeros((0, *generator.output_shape[1:]), np.float32)
+        return np.concatenate(chunks).astype(np.float32)
 
+    def _d_update(self, images, real):
+        discriminator = self.discriminator
         with tf.GradientTape() as tape:
-            p_real = discriminator(real, training=True)
-            d_loss_real = _bce(ones * self.real_target, p_real)
-            scaled = self.d_optimizer.scale_loss(d_loss_real)
+            score = discriminator(images, training=True)
+            loss = discriminator_loss(self.loss, score, real, self.real_target)
+            scaled = self.d_optimizer.scale_loss(loss)
         grads = tape.gradient(scaled, discriminator.trainable_variables)
+        grads = [g * m for g, m in zip(grads, self._mask, strict=True)]
         self.d_optimizer.apply(grads, discriminator.trainable_variables)
+        return loss, score
+
+    def _step(self, real, noise_d, noise_g, u):
+        generator, discriminator = self.generator, self.discriminator
+        augment = self.augment
+        if augment:
+            real = augment(real, u[0])
+        d_loss_real, score_real = self._d_update(real, True)
 
         fake = generator(noise_d, training=True)
-        with tf.GradientTape() as tape:
-            p_fake = discriminator(fake, training=True)
-            d_loss_fake = _bce(zeros, p_fake)
-            scaled = self.d_optimizer.scale_loss(d_loss_fake)
-        grads = tape.gradient(scaled, discriminator.trainable_variables)
-        self.d_optimizer.apply(grads, discriminator.trainable_variables)
+        if augment:
+            fake = augment(fake, u[1])
+        d_loss_fake, score_fake = self._d_update(fake, False)
 
         with tf.GradientTape() as tape:
-            p_gen = discriminator(generator(noise_g, training=True), training=True)
-            g_loss = _bce(ones, p_gen)
+            fake = generator(noise_g, training=True)
+            if augment:
+                fake = augment(fake, u[2])
+            g_loss = generator_loss(self.loss, discriminator(fake, training=True))
             scaled = self.g_optimizer.scale_loss(g_loss)
         grads = tape.gradient(scaled, generator.trainable_variables)
         self.g_optimizer.apply(grads, generator.trainable_variables)
+        if self.ema:
+            for average, variable in zip(
+                self._average, generator.trainable_variables, strict=True
+            ):
+                average.assign(self.ema * average + (1 - self.ema) * variable.value)
 
-        acc_real = tf.reduce_mean(tf.cast(p_real > 0.5, tf.float32))
-        acc_fake = tf.reduce_mean(tf.cast(p_fake < 0.5, tf.float32))
-        return tf.stack([d_loss_real, d_loss_fake, g_loss, acc_real, acc_fake])
+        return tf.stack(
+            [
+                d_loss_real,
+                d_loss_fake,
+                g_loss,
+                accuracy(score_real, True),
+                accuracy(score_fake, False),
+            ]
+        )
 
     def _epoch(self, images, indices, seed):
         n_batches = tf.shape(indices)[0]
@@ -105,5 +155,10 @@ class Trainer(BaseTrainer):
             noise_g = tf.random.stateless_normal(
                 (batch, self.latent_dim), seed=tf.stack([seed, 2 * b + 1])
             )
-            metrics = metrics.write(b, self._step(real, noise_d, noise_g))
+            u = None
+            if self.augment:
+                u = tf.random.stateless_uniform(
+                    (3, batch, self.augment.n_random), seed=tf.stack([seed, -b - 1])
+                )
+            metrics = metrics.write(b, self._step(real, noise_d, noise_g, u))
         return metrics.stack()

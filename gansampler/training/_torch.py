@@ -1,7 +1,7 @@
 """The GAN train step on PyTorch: autograd, then ``optimizer.apply`` without grad.
 
 Keras places the networks' variables on the GPU when PyTorch sees one; the
-images, the noise and the metrics stay there too, so an epoch reads back to the
+images, the noise and the metrics stay there too, so a call reads back to the
 host only once, at its end.
 """
 
@@ -9,18 +9,10 @@ import keras
 import numpy as np
 import torch
 
-from ._base import BaseTrainer
+from ._base import SAMPLE_CHUNK, BaseTrainer
+from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
-
-
-def _bce(target, probabilities):
-    # Keras' binary cross-entropy on torch raises on a NaN probability ("all
-    # elements of input should be between 0 and 1"); written out, with the same
-    # clipping, a diverged run gives a NaN loss that the epoch loop reports.
-    eps = keras.config.epsilon()
-    p = torch.clamp(probabilities.float(), eps, 1 - eps)
-    return torch.mean(-(target * torch.log(p) + (1 - target) * torch.log(1 - p)))
 
 
 def _device():
@@ -32,16 +24,17 @@ class Trainer(BaseTrainer):
 
     def __init__(self, settings):
         super().__init__(settings)
-        jit_compile = settings.jit_compile
         self.device = _device()
         # torch.compile pays off only on a GPU, and only for long runs: "auto"
         # leaves it off (see docs/benchmarks.md); True asks for it.
         step = self._step
-        if jit_compile is True:
+        if settings.jit_compile is True:
             step = torch.compile(step)
         self._compiled_step = step
+        self._average = []
+        self._mask = []
 
-    def load(self, generator, discriminator):
+    def load(self, generator, discriminator, frozen_blocks=0):
         with torch.no_grad():
             for target, source in (
                 (self.generator, generator),
@@ -58,13 +51,25 @@ class Trainer(BaseTrainer):
             ):
                 for variable, value in zip(optimizer.variables, state, strict=True):
                     variable.assign(value)
+            self._average = [
+                v.value.detach().clone()
+                for v in (self.generator.trainable_variables if self.ema else ())
+            ]
+        self._mask = [float(m) for m in self.trainable_mask(frozen_blocks)]
 
-    def save(self, generator):
+    def save(self, generator, discriminator=None, average=True):
+        pairs = [(generator.variables, self.generator.variables)]
+        if discriminator is not None:
+            pairs.append((discriminator.variables, self.discriminator.variables))
         with torch.no_grad():
-            for variable, value in zip(
-                generator.variables, self.generator.variables, strict=True
-            ):
-                variable.assign(value.value)
+            for targets, sources in pairs:
+                for variable, value in zip(targets, sources, strict=True):
+                    variable.assign(value.value)
+            if self.ema and average:
+                for variable, value in zip(
+                    generator.trainable_variables, self._average, strict=True
+                ):
+                    variable.assign(value)
 
     def to_device(self, images):
         return torch.as_tensor(np.asarray(images, dtype=np.float32), device=self.device)
@@ -89,45 +94,76 @@ class Trainer(BaseTrainer):
                     generator=noise_source,
                     device=self.device,
                 )
+                u = None
+                if self.augment:
+                    u = torch.rand(
+                        (3, batch, self.augment.n_random),
+                        generator=noise_source,
+                        device=self.device,
+                    )
                 real = images.index_select(0, indices[b])
-                metrics.append(self._compiled_step(real, noise[0], noise[1]))
+                metrics.append(self._compiled_step(real, noise[0], noise[1], u))
         return torch.stack(metrics)
 
-    def _update(self, optimizer, loss, variables):
-        values = [variable.value for variable in variables]
-        grads = torch.autograd.grad(optimizer.scale_loss(loss), values)
+    def generate(self, generator, noise):
+        noise = torch.as_tensor(np.asarray(noise, np.float32), device=self.device)
         with torch.no_grad():
-            optimizer.apply(list(grads), variables)
+            chunks = [
+                keras.ops.convert_to_numpy(
+                    generator(noise[start : start + SAMPLE_CHUNK], training=False)
+                )
+                for start in range(0, len(noise), SAMPLE_CHUNK)
+            ]
+        if not chunks:
+            return np.zeros((0, *generator.output_shape[1:]), np.float32)
+        return np.concatenate(chunks).astype(np.float32)
 
-    def _step(self, real, noise_d, noise_g):
+    def _update(self, optimizer, loss, variables, mask=None):
+        values = [variable.value for variable in variables]
+        grads = list(torch.autograd.grad(optimizer.scale_loss(loss), values))
+        if mask is not None:
+            grads = [g * m for g, m in zip(grads, mask, strict=True)]
+        with torch.no_grad():
+            optimizer.apply(grads, variables)
+
+    def _d_update(self, images, real):
+        discriminator = self.discriminator
+        score = discriminator(images, training=True)
+        loss = discriminator_loss(self.loss, score, real, self.real_target)
+        self._update(
+            self.d_optimizer, loss, discriminator.trainable_variables, self._mask
+        )
+        return loss, score
+
+    def _step(self, real, noise_d, noise_g, u):
         generator, discriminator = self.generator, self.discriminator
-        d_variables = discriminator.trainable_variables
-        ones = torch.ones((real.shape[0], 1), device=real.device)
-        zeros = torch.zeros_like(ones)
-
-        p_real = discriminator(real, training=True)
-        d_loss_real = _bce(ones * self.real_target, p_real)
-        self._update(self.d_optimizer, d_loss_real, d_variables)
+        augment = self.augment
+        if augment:
+            real = augment(real, u[0])
+        d_loss_real, score_real = self._d_update(real, True)
 
         with torch.no_grad():
             fake = generator(noise_d, training=True)
-        p_fake = discriminator(fake, training=True)
-        d_loss_fake = _bce(zeros, p_fake)
-        self._update(self.d_optimizer, d_loss_fake, d_variables)
+        if augment:
+            fake = augment(fake, u[1])
+        d_loss_fake, score_fake = self._d_update(fake, False)
 
-        p_gen = discriminator(generator(noise_g, training=True), training=True)
-        g_loss = _bce(ones, p_gen)
+        fake = generator(noise_g, training=True)
+        if augment:
+            fake = augment(fake, u[2])
+        g_loss = generator_loss(self.loss, discriminator(fake, training=True))
         self._update(self.g_optimizer, g_loss, generator.trainable_variables)
 
         with torch.no_grad():
-            acc_real = torch.mean((p_real > 0.5).float())
-            acc_fake = torch.mean((p_fake < 0.5).float())
+            if self.ema:
+                values = [v.value for v in generator.trainable_variables]
+                torch._foreach_lerp_(self._average, values, 1.0 - self.ema)
             return torch.stack(
                 [
                     d_loss_real.detach().float(),
                     d_loss_fake.detach().float(),
                     g_loss.detach().float(),
-                    acc_real,
-                    acc_fake,
+                    accuracy(score_real, True),
+                    accuracy(score_fake, False),
                 ]
             )

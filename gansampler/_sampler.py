@@ -169,6 +169,11 @@ class DCGANOverSampler(BaseOverSampler):
         Share of each class's new samples that is generated; the rest are
         copies of the class's own samples drawn at random, as random
         over-sampling draws them. 0 trains no GAN. None: the recipe's.
+    reuse_fakes : bool or None, default=None
+        Let one batch of generated images per step serve both the
+        discriminator's update on fakes and the generator's update, as the
+        PyTorch DCGAN example does (a generator forward pass fewer per step).
+        False: fresh noise for each, as in the article. None: the recipe's.
     choose_generator : bool, default=True
         Score the generator at each checkpoint (about ten per class) against
         real images of the class held back from training, and keep the best
@@ -302,6 +307,7 @@ class DCGANOverSampler(BaseOverSampler):
         "pretrain": ["boolean", None],
         "freeze_discriminator": [Interval(Integral, 0, None, closed="left"), None],
         "generated_fraction": [Interval(Real, 0, 1, closed="both"), None],
+        "reuse_fakes": ["boolean", None],
         "choose_generator": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "snapshot_dir": [str, os.PathLike, None],
@@ -340,6 +346,7 @@ class DCGANOverSampler(BaseOverSampler):
         pretrain=None,
         freeze_discriminator=None,
         generated_fraction=None,
+        reuse_fakes=None,
         choose_generator=True,
         validation_fraction=0.2,
         snapshot_dir=None,
@@ -374,6 +381,7 @@ class DCGANOverSampler(BaseOverSampler):
         self.pretrain = pretrain
         self.freeze_discriminator = freeze_discriminator
         self.generated_fraction = generated_fraction
+        self.reuse_fakes = reuse_fakes
         self.choose_generator = choose_generator
         self.validation_fraction = validation_fraction
         self.snapshot_dir = snapshot_dir
@@ -437,6 +445,7 @@ class DCGANOverSampler(BaseOverSampler):
             loss=techniques["loss"],
             augmentation=techniques["augmentation"],
             generator_ema=techniques["generator_ema"] or None,
+            reuse_fakes=techniques["reuse_fakes"],
             jit_compile=self.jit_compile,
         )
 

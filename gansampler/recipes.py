@@ -30,6 +30,7 @@ RECIPES = {
         "pretrain": False,
         "freeze_discriminator": 0,
         "generated_fraction": 1.0,
+        "reuse_fakes": False,
         "updates": 1000,
     },
     "default": {
@@ -44,6 +45,7 @@ RECIPES = {
         "pretrain": False,
         "freeze_discriminator": 0,
         "generated_fraction": 1.0,
+        "reuse_fakes": True,
         "updates": 2000,
     },
 }

@@ -365,3 +365,43 @@ def test_techniques_train_on_the_other_backends(run_in_backend, backend):
     for name, r in results.items():
         assert r["finite"] and r["n_new"] == 20 and r["varied"] > 0, (name, r)
         assert r["deterministic"], name
+
+
+REUSE_SCRIPT = r"""
+import json
+import numpy as np
+import keras
+from gansampler.training import GANSettings, make_trainer
+
+def generator_after_one_step(reuse):
+    settings = GANSettings("conv", (8, 8, 1), latent_dim=8, generator_filters=4,
+                           discriminator_filters=4, reuse_fakes=reuse,
+                           jit_compile=False)
+    generator, discriminator = settings.build_networks(seed=0)
+    trainer = make_trainer(settings)
+    trainer.load(generator, discriminator)
+    rng = np.random.default_rng(0)
+    real = keras.ops.convert_to_tensor(rng.uniform(-1, 1, (8, 8, 8, 1)).astype("float32"))
+    noise = keras.ops.convert_to_tensor(rng.standard_normal((8, 8)).astype("float32"))
+    keras.utils.set_random_seed(0)  # the same dropout masks in both runs
+    if keras.config.backend() == "jax":
+        trainer._state, _ = trainer._step(trainer._state, real, noise, noise, None)
+    else:
+        trainer._step(real, noise, noise, None)
+    trainer.save(generator)
+    return [keras.ops.convert_to_numpy(v) for v in generator.trainable_variables]
+
+shared, fresh = generator_after_one_step(True), generator_after_one_step(False)
+print("RESULT " + json.dumps({
+    "max_difference": max(float(np.abs(a - b).max()) for a, b in zip(shared, fresh)),
+    "max_change": max(float(np.abs(a).max()) for a in shared),
+}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_reused_fakes_give_the_generator_update_of_fresh_ones(run_in_backend, backend):
+    # With the same noise for both updates, computing the fakes once gives the
+    # generator's update that computing them again gives.
+    r = run_in_backend(REUSE_SCRIPT, backend)
+    assert r["max_difference"] < 1e-5, r

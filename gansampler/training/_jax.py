@@ -156,11 +156,9 @@ class Trainer(BaseTrainer):
         scaled = self._scaled(self.d_optimizer, d_opt, loss)
         return scaled, (loss, score, d_non_trainable)
 
-    def _g_loss(self, g_trainable, g_non_trainable, d_state, g_opt, noise, u):
+    def _fake_loss(self, fake, d_state, g_opt, u):
+        """The generator's loss as a function of its images."""
         d_trainable, d_non_trainable = d_state
-        fake, g_non_trainable = self.generator.stateless_call(
-            g_trainable, g_non_trainable, noise, training=True
-        )
         if self.augment:
             fake = self.augment(fake, u)
         score, d_non_trainable = self.discriminator.stateless_call(
@@ -168,6 +166,13 @@ class Trainer(BaseTrainer):
         )
         loss = generator_loss(self.loss, score)
         scaled = self._scaled(self.g_optimizer, g_opt, loss)
+        return scaled, (loss, d_non_trainable)
+
+    def _g_loss(self, g_trainable, g_non_trainable, d_state, g_opt, noise, u):
+        fake, g_non_trainable = self.generator.stateless_call(
+            g_trainable, g_non_trainable, noise, training=True
+        )
+        scaled, (loss, d_non_trainable) = self._fake_loss(fake, d_state, g_opt, u)
         return scaled, (loss, g_non_trainable, d_non_trainable)
 
     def _d_update(self, state, images, real):
@@ -199,27 +204,43 @@ class Trainer(BaseTrainer):
         state, d_loss_real, score_real = self._d_update(state, real, True)
 
         # Discriminator on a batch of fakes (no gradient into the generator).
-        fake, g_ntv = self.generator.stateless_call(
-            state["g_trainable"], state["g_non_trainable"], noise_d, training=True
-        )
-        fake = jax.lax.stop_gradient(fake)
-        if self.augment:
-            fake = self.augment(fake, u[1])
+        g_tv = state["g_trainable"]
+        if self.settings.reuse_fakes:
+            # The same fakes serve the generator's update below: keep the
+            # generator's backward pass (its weights do not change in between).
+            fake, g_backward, g_ntv = jax.vjp(
+                lambda tv: self.generator.stateless_call(
+                    tv, state["g_non_trainable"], noise_d, training=True
+                ),
+                g_tv,
+                has_aux=True,
+            )
+        else:
+            fake, g_ntv = self.generator.stateless_call(
+                g_tv, state["g_non_trainable"], noise_d, training=True
+            )
         state = {**state, "g_non_trainable": g_ntv}
-        state, d_loss_fake, score_fake = self._d_update(state, fake, False)
+        seen = jax.lax.stop_gradient(fake)
+        if self.augment:
+            seen = self.augment(seen, u[1])
+        state, d_loss_fake, score_fake = self._d_update(state, seen, False)
 
         # Generator through the discriminator, target "real".
-        g_grad = jax.value_and_grad(self._g_loss, has_aux=True)
-        (_, (g_loss, g_ntv, d_ntv)), grads = g_grad(
-            state["g_trainable"],
-            state["g_non_trainable"],
-            (state["d_trainable"], state["d_non_trainable"]),
-            state["g_optimizer"],
-            noise_g,
-            None if u is None else u[2],
-        )
+        u_g = None if u is None else u[2]
+        d_state = (state["d_trainable"], state["d_non_trainable"])
+        if self.settings.reuse_fakes:
+            fake_grad = jax.value_and_grad(self._fake_loss, has_aux=True)
+            (_, (g_loss, d_ntv)), grad_fake = fake_grad(
+                fake, d_state, state["g_optimizer"], u_g
+            )
+            (grads,) = g_backward(grad_fake)
+        else:
+            g_grad = jax.value_and_grad(self._g_loss, has_aux=True)
+            (_, (g_loss, g_ntv, d_ntv)), grads = g_grad(
+                g_tv, g_ntv, d_state, state["g_optimizer"], noise_g, u_g
+            )
         g_tv, g_opt = self.g_optimizer.stateless_apply(
-            state["g_optimizer"], grads, state["g_trainable"]
+            state["g_optimizer"], grads, g_tv
         )
         average = state["g_average"]
         if self.ema:

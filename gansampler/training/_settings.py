@@ -76,6 +76,11 @@ class GANSettings:
     generator_ema : float or None
         Decay of the exponential moving average of the generator's weights
         that checkpoints and sampling use; None: the raw weights.
+    reuse_fakes : bool
+        One batch of generated images per step serves the discriminator's
+        update on fakes and the generator's update (one generator forward pass
+        fewer; the generator's weights do not change in between). False: the
+        article's fresh noise for each.
     jit_compile : bool or "auto"
         Whether the backend compiles the train step.
 
@@ -107,6 +112,7 @@ class GANSettings:
     loss: str = "bce"
     augmentation: tuple = ()
     generator_ema: float | None = None
+    reuse_fakes: bool = False
     jit_compile: bool | str = "auto"
 
     def __post_init__(self):

@@ -114,19 +114,34 @@ class Trainer(BaseTrainer):
             real = augment(real, u[0])
         d_loss_real, score_real = self._d_update(real, True)
 
-        fake = generator(noise_d, training=True)
+        reuse = self.settings.reuse_fakes
+        if reuse:
+            with tf.GradientTape() as g_tape:
+                fake = generator(noise_d, training=True)
+        else:
+            fake = generator(noise_d, training=True)
+        seen = tf.stop_gradient(fake)
         if augment:
-            fake = augment(fake, u[1])
-        d_loss_fake, score_fake = self._d_update(fake, False)
+            seen = augment(seen, u[1])
+        d_loss_fake, score_fake = self._d_update(seen, False)
 
         with tf.GradientTape() as tape:
-            fake = generator(noise_g, training=True)
-            if augment:
-                fake = augment(fake, u[2])
-            g_loss = generator_loss(self.loss, discriminator(fake, training=True))
+            if reuse:
+                # The same fakes: back-propagate through the forward pass above
+                # (the generator's weights have not changed since).
+                tape.watch(fake)
+            else:
+                fake = generator(noise_g, training=True)
+            shown = augment(fake, u[2]) if augment else fake
+            g_loss = generator_loss(self.loss, discriminator(shown, training=True))
             scaled = self.g_optimizer.scale_loss(g_loss)
-        grads = tape.gradient(scaled, generator.trainable_variables)
-        self.g_optimizer.apply(grads, generator.trainable_variables)
+        variables = generator.trainable_variables
+        if reuse:
+            grad_fake = tape.gradient(scaled, fake)
+            grads = g_tape.gradient(fake, variables, output_gradients=grad_fake)
+        else:
+            grads = tape.gradient(scaled, variables)
+        self.g_optimizer.apply(grads, variables)
         if self.ema:
             for average, variable in zip(
                 self._average, generator.trainable_variables, strict=True

@@ -142,13 +142,18 @@ class Trainer(BaseTrainer):
             real = augment(real, u[0])
         d_loss_real, score_real = self._d_update(real, True)
 
-        with torch.no_grad():
+        reuse = self.settings.reuse_fakes
+        with torch.set_grad_enabled(reuse):
             fake = generator(noise_d, training=True)
+        seen = fake.detach()
         if augment:
-            fake = augment(fake, u[1])
-        d_loss_fake, score_fake = self._d_update(fake, False)
+            seen = augment(seen, u[1])
+        d_loss_fake, score_fake = self._d_update(seen, False)
 
-        fake = generator(noise_g, training=True)
+        if not reuse:
+            # The same fakes, when reused, back-propagate through the forward
+            # pass above (the generator's weights have not changed since).
+            fake = generator(noise_g, training=True)
         if augment:
             fake = augment(fake, u[2])
         g_loss = generator_loss(self.loss, discriminator(fake, training=True))

@@ -4,6 +4,7 @@ import numpy as np
 from keras import layers, ops
 
 from ..augment import DiffAugment
+from ._host_init import host_initialized
 
 __all__ = ["BaseTrainer"]
 
@@ -37,8 +38,12 @@ class BaseTrainer:
         self.augment = DiffAugment(settings.augmentation)
         self.ema = settings.generator_ema
         self.latent_dim = generator.input_shape[-1]
-        self.d_optimizer.build(discriminator.trainable_variables)
-        self.g_optimizer.build(generator.trainable_variables)
+        host_initialized(
+            lambda: (
+                self.d_optimizer.build(discriminator.trainable_variables),
+                self.g_optimizer.build(generator.trainable_variables),
+            )
+        )
         self._fresh_optimizer_state = [
             [ops.convert_to_numpy(variable.value) for variable in optimizer.variables]
             for optimizer in (self.d_optimizer, self.g_optimizer)

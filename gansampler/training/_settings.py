@@ -7,6 +7,7 @@ import keras
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
 from ..augment import check_policy
+from ._host_init import host_initialized
 from ._losses import LOSSES
 
 __all__ = ["GANSettings"]
@@ -143,21 +144,25 @@ class GANSettings:
             The discriminator outputs a raw score (no sigmoid): the losses
             take the score.
         """
-        with python_random_seeded(seed):
-            return build_gan(
-                self.architecture,
-                self.sample_shape,
-                latent_dim=self.latent_dim,
-                generator_filters=self.generator_filters,
-                discriminator_filters=self.discriminator_filters,
-                batch_norm=self.batch_norm,
-                generator_dropout=self.generator_dropout,
-                dtype=DTYPE_POLICIES[self.precision],
-                output_dtype=None if _low_precision_output_works() else "float32",
-                upsampling=self.upsampling,
-                discriminator_norm=self.discriminator_norm,
-                output_activation=None,
-            )
+
+        def build():
+            with python_random_seeded(seed):
+                return build_gan(
+                    self.architecture,
+                    self.sample_shape,
+                    latent_dim=self.latent_dim,
+                    generator_filters=self.generator_filters,
+                    discriminator_filters=self.discriminator_filters,
+                    batch_norm=self.batch_norm,
+                    generator_dropout=self.generator_dropout,
+                    dtype=DTYPE_POLICIES[self.precision],
+                    output_dtype=None if _low_precision_output_works() else "float32",
+                    upsampling=self.upsampling,
+                    discriminator_norm=self.discriminator_norm,
+                    output_activation=None,
+                )
+
+        return host_initialized(build)
 
     def build_optimizers(self):
         """Fresh Adam optimizers ``(discriminator's, generator's)``.

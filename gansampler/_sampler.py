@@ -17,9 +17,9 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from .labels import label_text
 from .monitoring import CheckpointMonitor
 from .training import GANSettings, device_for, train_gan, trainer_for
-from .training._loop import label_text
 
 __all__ = ["DCGANOverSampler"]
 

@@ -11,15 +11,14 @@
 """
 
 from ._bundled import load_elpv, load_imbalanced_digits
+from ._image_folders import DEFAULT_EXTENSIONS as DEFAULT_EXTENSIONS
 from ._image_folders import (
-    DEFAULT_EXTENSIONS,
     SkippedImagesWarning,
     load_image_folder,
     save_image_folder,
 )
 
 __all__ = [
-    "DEFAULT_EXTENSIONS",
     "SkippedImagesWarning",
     "load_elpv",
     "load_image_folder",

@@ -19,16 +19,21 @@ runs the steps in order) and ``_scores`` (the names and labels of the scores,
 which all of them read).
 """
 
+from . import _scores
 from ._compare import compare_resamplers
-from ._resamplers import DEFAULT_RESAMPLERS, default_resamplers
+from ._resamplers import DEFAULT_RESAMPLERS as DEFAULT_RESAMPLERS
+from ._resamplers import default_resamplers
 from ._result import ComparisonResult
-from ._scores import SCORE_LABELS, SCORES
+from ._scores import SCORE_LABELS as SCORE_LABELS
 from ._statistics import corrected_resampled_ttest, summarise_folds
 
+# The modules of the package read _scores.SCORES; bound again here, where the
+# API reference reads its doc comment.
+#: Scores computed on every test fold, in the order of the result tables.
+SCORES = _scores.SCORES
+
 __all__ = [
-    "DEFAULT_RESAMPLERS",
     "SCORES",
-    "SCORE_LABELS",
     "ComparisonResult",
     "compare_resamplers",
     "corrected_resampled_ttest",

@@ -171,9 +171,6 @@ def _n_resampled(pipeline, y_train):
     return math.nan
 
 
-# ------------------------------------------------------------------ main entry
-
-
 def run_folds(pipelines, splits, data, *, error_score, n_jobs, verbose, on_record):
     """Run every pipeline on every split; returns the records and first-fold samplers.
 

@@ -95,10 +95,7 @@ def frechet_distance(real_features, fake_features, *, eps=1e-6):
     25.0
     """
     real, fake = real_and_fake(
-        real_features,
-        fake_features,
-        min_samples=(2, 2),
-        what="the Fréchet distance (a covariance)",
+        real_features, fake_features, "the Fréchet distance (a covariance)"
     )
     if not (isinstance(eps, Real) and eps >= 0):
         raise ValueError(f"eps must be a float >= 0; got {eps!r}.")
@@ -189,10 +186,7 @@ def kernel_distance(
     True
     """
     real, fake = real_and_fake(
-        real_features,
-        fake_features,
-        min_samples=(2, 2),
-        what="the kernel distance (unbiased MMD²)",
+        real_features, fake_features, "the kernel distance (unbiased MMD²)"
     )
     degree = check_int(degree, "degree", 1)
     n_subsets = check_int(n_subsets, "n_subsets", 1)

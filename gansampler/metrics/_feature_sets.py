@@ -120,12 +120,12 @@ def as_feature_sets(arrays, names, *, min_samples, what):
     return sets
 
 
-def real_and_fake(real_features, fake_features, *, min_samples, what):
+def real_and_fake(real_features, fake_features, what, *, min_real=2, min_fake=2):
     """The real and the generated features, validated as :func:`as_feature_sets`."""
     return as_feature_sets(
         (real_features, fake_features),
         ("real_features", "fake_features"),
-        min_samples=min_samples,
+        min_samples=(min_real, min_fake),
         what=what,
     )
 

@@ -32,11 +32,11 @@ __all__ = [
 ]
 
 
-def _real_and_fake(real_features, fake_features, k, *, min_fake, what):
+def _checked_sets(real_features, fake_features, k, *, min_fake, what):
     """Check ``k`` and both sets: more than ``k`` real samples, ``min_fake`` fakes."""
     k = check_int(k, "k", 1)
     real, fake = real_and_fake(
-        real_features, fake_features, min_samples=(k + 1, min_fake), what=what
+        real_features, fake_features, what, min_real=k + 1, min_fake=min_fake
     )
     return k, real, fake
 
@@ -129,7 +129,7 @@ def density_coverage(real_features, fake_features, k=5):
     >>> density_coverage(real, collapsed).coverage < 0.1
     True
     """
-    k, real, fake = _real_and_fake(
+    k, real, fake = _checked_sets(
         real_features,
         fake_features,
         k,
@@ -232,7 +232,7 @@ def precision_recall(real_features, fake_features, k=3):
     >>> precision > 0.9, recall < 0.1
     (True, True)
     """
-    k, real, fake = _real_and_fake(
+    k, real, fake = _checked_sets(
         real_features,
         fake_features,
         k,

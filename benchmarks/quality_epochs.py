@@ -53,8 +53,9 @@ from sklearn.svm import SVC
 import gansampler.monitoring
 from gansampler import DCGANOverSampler
 from gansampler.datasets import load_imbalanced_digits
+from gansampler.labels import class_folder_name
 from gansampler.metrics import FeatureExtractor, kernel_distance, score_samples
-from gansampler.monitoring import _score_space, class_folder_name, image_grid
+from gansampler.monitoring import _score_space, image_grid
 from gansampler.plotting import save_figure
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"

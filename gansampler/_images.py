@@ -1,4 +1,10 @@
-"""Image layouts and value ranges.
+"""Image layouts, value ranges and resizing.
+
+:func:`to_nhwc` is the one place that parses ``image_shape`` and brings images
+given as ``(n, H, W, C)``, ``(n, H, W)`` or flat ``(n, H*W*C)`` to ``(n, H, W,
+C)``; the sampler, the classifier, the metrics' feature extractor, the
+comparison and the image-folder writer all go through it. :func:`resize` is
+the one Pillow resize.
 
 The sampler accepts images as ``(n, H, W, C)``, ``(n, H, W)`` or flattened
 ``(n, H*W*C)`` together with ``image_shape``, and plain tabular rows
@@ -20,7 +26,17 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["DataFormat", "describe", "to_training", "from_training"]
+__all__ = [
+    "DataFormat",
+    "check_image_shape",
+    "check_size",
+    "describe",
+    "from_training",
+    "resize",
+    "to_nhwc",
+    "to_training",
+    "unit_float32",
+]
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,26 @@ class DataFormat:
         return self.layout != "tabular"
 
 
-def _normalise_image_shape(image_shape):
+def check_image_shape(image_shape):
+    """``image_shape`` as ``(H, W, C)``: ``(H, W)`` or ``(H, W, C)`` of positive ints.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)`` (one channel) or ``(height, width, channels)``.
+        Booleans are refused.
+
+    Returns
+    -------
+    tuple of int
+        ``(height, width, channels)``.
+
+    Examples
+    --------
+    >>> from gansampler._images import check_image_shape
+    >>> check_image_shape((8, 8)), check_image_shape([4, 6, 3])
+    ((8, 8, 1), (4, 6, 3))
+    """
     try:
         values = tuple(image_shape)
     except TypeError:
@@ -83,6 +118,200 @@ def _normalise_image_shape(image_shape):
             f"with positive sizes; got {image_shape!r}."
         )
     return shape
+
+
+def _one_image_shape(X_shape, image_shape):
+    """``(H, W, C)`` of the images of an array of shape ``X_shape``."""
+    given = None if image_shape is None else check_image_shape(image_shape)
+    ndim = len(X_shape)
+    if ndim in (3, 4):
+        shape = (*X_shape[1:], 1) if ndim == 3 else tuple(X_shape[1:])
+        if given is not None and given != shape:
+            raise ValueError(
+                f"image_shape={tuple(image_shape)!r} does not match the shape of "
+                f"the images in X, {tuple(X_shape[1:])}."
+            )
+        return tuple(int(v) for v in shape)
+    if ndim != 2:
+        raise ValueError(
+            "X must be (n_samples, H, W, C), (n_samples, H, W) or flat (n_samples, "
+            f"H * W * C) with image_shape; got a {ndim}-D array of shape "
+            f"{tuple(X_shape)}."
+        )
+    if given is None:
+        raise ValueError(
+            f"X is 2-D (flat images) of shape {tuple(X_shape)}; pass image_shape="
+            "(H, W) or (H, W, C), or X as (n_samples, H, W) or (n_samples, H, W, C)."
+        )
+    if int(np.prod(given)) != X_shape[1]:
+        raise ValueError(
+            f"image_shape={tuple(image_shape)!r} holds {int(np.prod(given))} "
+            f"values per image, but X has {X_shape[1]} features."
+        )
+    return given
+
+
+def to_nhwc(X, image_shape=None, *, fitted_shape=None, fitted_by="the estimator"):
+    """Images of any accepted layout as ``(n, H, W, C)``.
+
+    ``(n, H, W, C)`` stays as it is, ``(n, H, W)`` gets one channel, and flat
+    rows ``(n, H * W * C)`` are reshaped with ``image_shape`` (or, without
+    it, with ``fitted_shape``). An ``image_shape`` given with 3-D or 4-D
+    ``X`` must match its images; a ``fitted_shape`` must match the result.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, H, W, C), (n, H, W) or (n, H * W * C)
+        The images; their dtype and values are not looked at.
+    image_shape : tuple of int or None, default=None
+        ``(H, W)`` or ``(H, W, C)``, as the caller's ``image_shape``
+        parameter gives it.
+    fitted_shape : tuple of int or None, default=None
+        ``(H, W, C)`` of the images an estimator was fitted on.
+    fitted_by : str, default="the estimator"
+        Who was fitted, for the error message.
+
+    Returns
+    -------
+    ndarray of shape (n, H, W, C)
+        A view of ``X`` where NumPy can make one.
+
+    Raises
+    ------
+    ValueError
+        Naming the problem: an invalid ``image_shape``, flat ``X`` without
+        one or of another size, other dimensions, or images that do not match
+        ``image_shape`` or ``fitted_shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler._images import to_nhwc
+    >>> to_nhwc(np.zeros((5, 8, 8))).shape
+    (5, 8, 8, 1)
+    >>> to_nhwc(np.zeros((5, 48)), (4, 4, 3)).shape
+    (5, 4, 4, 3)
+    >>> to_nhwc(np.zeros((5, 48)), (4, 4))
+    Traceback (most recent call last):
+    ...
+    ValueError: image_shape=(4, 4) holds 16 values per image, but X has 48 features.
+    """
+    X = np.asarray(X)
+    if image_shape is None and X.ndim == 2 and fitted_shape is not None:
+        image_shape = fitted_shape
+    shape = _one_image_shape(X.shape, image_shape)
+    if fitted_shape is not None and shape != tuple(fitted_shape):
+        raise ValueError(
+            f"X has images of shape {shape}, but {fitted_by} was fitted on images "
+            f"of shape {tuple(fitted_shape)}."
+        )
+    return X.reshape((len(X), *shape))
+
+
+def unit_float32(images):
+    """uint8 images scaled to ``[0, 1]``; any other dtype cast to float32 as it is.
+
+    Parameters
+    ----------
+    images : ndarray
+        Images of any numeric dtype.
+
+    Returns
+    -------
+    ndarray of float32
+        The same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler._images import unit_float32
+    >>> unit_float32(np.array([0, 51, 255], np.uint8)).tolist()
+    [0.0, 0.20000000298023224, 1.0]
+    """
+    if images.dtype == np.uint8:
+        return images.astype(np.float32) / np.float32(255.0)
+    return images.astype(np.float32)
+
+
+def check_size(size, name="image_size"):
+    """An image size, an int (square) or ``(height, width)``, as ``(height, width)``.
+
+    Parameters
+    ----------
+    size : int or tuple of int
+        Positive ints; booleans are refused.
+    name : str, default="image_size"
+        The parameter's name, for the error message.
+
+    Returns
+    -------
+    tuple of int
+        ``(height, width)``.
+
+    Examples
+    --------
+    >>> from gansampler._images import check_size
+    >>> check_size(64), check_size((32, 48))
+    ((64, 64), (32, 48))
+    """
+    if isinstance(size, Integral) and not isinstance(size, bool):
+        shape = (int(size), int(size))
+    else:
+        try:
+            shape = tuple(size)
+        except TypeError:
+            shape = ()
+        if len(shape) != 2 or not all(
+            isinstance(v, Integral) and not isinstance(v, bool) for v in shape
+        ):
+            raise ValueError(f"{name} must be an int or (height, width), got {size!r}.")
+        shape = (int(shape[0]), int(shape[1]))
+    if min(shape) < 1:
+        raise ValueError(f"{name} must be positive, got {size!r}.")
+    return shape
+
+
+def resize(images, size):
+    """Resize a stack of images with Pillow's LANCZOS filter (aspect not kept).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, H, W, C)
+        uint8 images with 1, 3 or 4 channels, or floats in ``[0, 1]``
+        (resized as 8-bit images: values are rounded to 1/255).
+    size : tuple of int
+        ``(height, width)`` of the output.
+
+    Returns
+    -------
+    ndarray of shape (n, height, width[, C])
+        uint8 for uint8 input, otherwise float32 in ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler._images import resize
+    >>> resize(np.zeros((2, 8, 8, 3), np.uint8), (4, 6)).shape
+    (2, 4, 6, 3)
+    >>> resize(np.ones((1, 8, 8)), (2, 2)).tolist()
+    [[[1.0, 1.0], [1.0, 1.0]]]
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    height, width = size
+    scaled = images.dtype != np.uint8
+    if scaled:
+        images = (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+    out = np.empty((len(images), height, width, *images.shape[3:]), np.uint8)
+    for i, image in enumerate(images):
+        picture = Image.fromarray(
+            image[..., 0] if image.ndim == 3 and image.shape[-1] == 1 else image
+        )
+        out[i] = np.asarray(
+            picture.resize((width, height), Image.Resampling.LANCZOS)
+        ).reshape(out.shape[1:])
+    return out.astype(np.float32) / 255 if scaled else out
 
 
 def _value_range(X, dtype, per_column):
@@ -124,32 +353,17 @@ def describe(X, image_shape=None):
     >>> fmt.layout, fmt.low.tolist(), fmt.high.tolist()
     ('tabular', [0.0, 10.0], [4.0, 30.0])
     """
-    if X.ndim == 4:
-        layout, sample_shape = "nhwc", X.shape[1:]
-    elif X.ndim == 3:
-        layout, sample_shape = "nhw", (*X.shape[1:], 1)
-    elif X.ndim == 2 and image_shape is None:
+    if X.ndim == 2 and image_shape is None:
         layout, sample_shape = "tabular", X.shape[1:]
-    elif X.ndim == 2:
-        layout, sample_shape = "flat", _normalise_image_shape(image_shape)
-        if int(np.prod(sample_shape)) != X.shape[1]:
-            raise ValueError(
-                f"image_shape={tuple(image_shape)!r} holds "
-                f"{int(np.prod(sample_shape))} values per image, but X has "
-                f"{X.shape[1]} features."
-            )
+    elif X.ndim in (2, 3, 4):
+        layout = {4: "nhwc", 3: "nhw", 2: "flat"}[X.ndim]
+        sample_shape = _one_image_shape(X.shape, image_shape)
     else:
         raise ValueError(
             "X must be 2-D (n_samples, n_features), 3-D (n_samples, height, "
             f"width) or 4-D (n_samples, height, width, channels); got {X.ndim}-D "
             f"data of shape {X.shape}."
         )
-    if image_shape is not None and layout in ("nhwc", "nhw"):
-        if _normalise_image_shape(image_shape) != tuple(sample_shape):
-            raise ValueError(
-                f"image_shape={tuple(image_shape)!r} does not match the shape of "
-                f"the images in X, {X.shape[1:]}."
-            )
     if X.size == 0:
         raise ValueError(
             f"X has no values to learn from: its shape is {X.shape} (each sample "

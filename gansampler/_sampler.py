@@ -18,10 +18,10 @@ from sklearn_compat.utils.validation import validate_data
 from . import _images
 from .architectures import NORMALIZATIONS, UPSAMPLINGS
 from .augment import check_policy
+from .labels import label_text
 from .monitoring import CheckpointMonitor
 from .recipes import RECIPES, TECHNIQUES, resolve_recipe
 from .training import LOSSES, GANSettings, device_for, train_gan, trainer_for
-from .training._loop import label_text
 
 __all__ = ["DCGANOverSampler"]
 

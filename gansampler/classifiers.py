@@ -26,6 +26,7 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._images import to_nhwc, unit_float32
 from ._seeding import python_random_seeded
 
 __all__ = ["KerasImageClassifier", "build_default_cnn"]
@@ -212,22 +213,6 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-    def _image_shape_param(self):
-        """``image_shape`` as a validated (H, W, C) tuple, or None."""
-        if self.image_shape is None:
-            return None
-        shape = tuple(self.image_shape)
-        if len(shape) not in (2, 3) or not all(
-            isinstance(v, Integral) and not isinstance(v, bool) and v > 0 for v in shape
-        ):
-            raise ValueError(
-                "image_shape must be (H, W) or (H, W, C) with positive ints, got "
-                f"{self.image_shape!r}."
-            )
-        if len(shape) == 2:
-            shape = (*shape, 1)
-        return tuple(int(v) for v in shape)
-
     def _to_images(self, X, *, fitted_shape=None):
         """Validate X and return float32 images of shape (n, H, W, C)."""
         X = check_array(
@@ -238,39 +223,13 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             ensure_2d=False,
             input_name="X",
         )
-        if X.ndim == 4:
-            images = X
-        elif X.ndim == 3:
-            images = X[..., np.newaxis]
-        elif X.ndim == 2:
-            shape = self._image_shape_param() or fitted_shape
-            if shape is None:
-                raise ValueError(
-                    f"X is 2-D (flat images) of shape {X.shape}; pass image_shape="
-                    "(H, W) or (H, W, C) so that it can be reshaped to images, or "
-                    "pass X as (n_samples, H, W) or (n_samples, H, W, C)."
-                )
-            if int(np.prod(shape)) != X.shape[1]:
-                raise ValueError(
-                    f"image_shape={tuple(shape)} holds {int(np.prod(shape))} values "
-                    f"per image but X has {X.shape[1]} features per row."
-                )
-            images = X.reshape((X.shape[0], *shape))
-        else:
-            raise ValueError(
-                "X must be (n_samples, H, W, C), (n_samples, H, W) or flat "
-                f"(n_samples, H * W * C) with image_shape; got a {X.ndim}-D array "
-                f"of shape {X.shape}."
-            )
-        if fitted_shape is not None and images.shape[1:] != tuple(fitted_shape):
-            raise ValueError(
-                f"X has images of shape {images.shape[1:]}, but this "
-                f"{type(self).__name__} was fitted on images of shape "
-                f"{tuple(fitted_shape)}."
-            )
-        if images.dtype == np.uint8:
-            return images.astype(np.float32) / np.float32(255.0)
-        return images.astype(np.float32)
+        images = to_nhwc(
+            X,
+            self.image_shape,
+            fitted_shape=fitted_shape,
+            fitted_by=f"this {type(self).__name__}",
+        )
+        return unit_float32(images)
 
     # -------------------------------------------------------------------- fit
     def _build_model(self, input_shape, n_classes, seed):

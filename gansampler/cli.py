@@ -19,10 +19,14 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from ._files import write_atomically
+from ._images import resize, to_nhwc
+from .labels import class_folder_name
+
 DATASETS = ("digits", "elpv")
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
-# two-core CPU (the GAN's 'auto' epochs would take about 3 minutes per fold).
+# two-core CPU (the GAN's 'auto' epochs take several times longer per fold).
 DIGITS_DEFAULTS = {"folds": 3, "epochs": 200, "classifier_epochs": 10}
 OTHER_DEFAULTS = {"folds": 5, "epochs": "auto", "classifier_epochs": 15}
 ELPV_IMAGE_SIZE = 64
@@ -106,26 +110,6 @@ def _stratified_subset(X, y, n, random_state):
     return X[keep], y[keep]
 
 
-def _resize(X, size):
-    """Resize uint8 or [0, 1] images (n, H, W, C) to size x size (LANCZOS)."""
-    import numpy as np
-    from PIL import Image
-
-    scale = X.dtype != np.uint8
-    pixels = (np.clip(X, 0, 1) * 255).round().astype(np.uint8) if scale else X
-    out = np.stack(
-        [
-            np.asarray(
-                Image.fromarray(im[..., 0] if im.shape[-1] == 1 else im).resize(
-                    (size, size), Image.Resampling.LANCZOS
-                )
-            )
-            for im in pixels
-        ]
-    ).reshape(len(X), size, size, X.shape[-1])
-    return out.astype(np.float32) / 255 if scale else out
-
-
 def _load_npz(path, image_size):
     import numpy as np
 
@@ -140,15 +124,14 @@ def _load_npz(path, image_size):
             X, y = data["images"], data["target"]
     except (OSError, ValueError) as exc:
         raise CommandError(f"cannot read {path} as .npz: {exc}") from None
-    if X.ndim == 3:
-        X = X[..., None]
-    if X.ndim != 4 or len(X) != len(y):
+    if X.ndim not in (3, 4) or len(X) != len(y):
         raise CommandError(
             f"{path}: images must be (n, H, W[, C]) with one target each; got "
             f"images {X.shape}, target {y.shape}."
         )
+    X = to_nhwc(X)
     if image_size is not None and X.shape[1:3] != (image_size, image_size):
-        X = _resize(X, image_size)
+        X = resize(X, (image_size, image_size))
     return X, y
 
 
@@ -309,16 +292,7 @@ def _compare(args):
         out.mkdir(parents=True, exist_ok=True)
         partial = out / "folds.partial.csv"
         partial.unlink(missing_ok=True)
-
-        def callback(record):
-            import csv
-
-            new = not partial.exists()
-            with open(partial, "a", newline="", encoding="utf-8") as f:
-                writer = csv.DictWriter(f, fieldnames=list(record))
-                if new:
-                    writer.writeheader()
-                writer.writerow(record)
+        callback = _partial_results_writer(partial)
 
     start = time.perf_counter()
     result = compare_resamplers(
@@ -354,6 +328,28 @@ def _compare(args):
     return 0
 
 
+def _partial_results_writer(path):
+    """``callback(record)`` that adds each fold's record to a CSV file as it comes.
+
+    The first record writes the header. Each addition rewrites the file
+    atomically, so an interrupted run leaves the folds scored so far.
+    """
+
+    def callback(record):
+        import csv
+        import io
+
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(record))
+        if not path.exists():
+            writer.writeheader()
+        writer.writerow(record)
+        row = text.getvalue()
+        write_atomically(path, lambda file: file.write(row), mode="a")
+
+    return callback
+
+
 def _write_outputs(result, out, image_shape, random_state, what):
     import numpy as np
 
@@ -380,11 +376,8 @@ def _write_outputs(result, out, image_shape, random_state, what):
         for label in sampler.generators_:
             images = sampler.generate(label, 49, random_state=random_state)
             images = np.clip(images.reshape((-1, *image_shape)), 0, 1)
-            written.append(
-                save_image_grid(
-                    images, out / f"generated_class_{label}.png", scale=scale
-                )
-            )
+            grid = out / f"generated_{class_folder_name(label)}.png"
+            written.append(save_image_grid(images, grid, scale=scale))
     _say()
     _say(
         f"Wrote {len(written)} files into {out}/: "
@@ -474,7 +467,9 @@ def _demo(args):
     new_X, new_y = X_res[len(X) :], y_res[len(X) :]
     for label in sampler.generators_:
         path = save_image_grid(
-            new_X[new_y == label][:49], out / f"generated_class_{label}.png", scale=4
+            new_X[new_y == label][:49],
+            out / f"generated_{class_folder_name(label)}.png",
+            scale=4,
         )
         _say(f"  class {label}: grid of generated images in {path}")
     return 0

@@ -4,8 +4,6 @@ Everything written here is written atomically (under a temporary name in the
 same folder, then renamed), so an interrupted run leaves no half-written file.
 """
 
-import os
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -13,11 +11,12 @@ import numpy as np
 from keras import ops
 from PIL import Image
 
+from ._files import write_atomically
+from .labels import class_folder_name, label_text
 from .metrics import kernel_distance
 from .training import GANTrainingWarning
-from .training._loop import label_text
 
-__all__ = ["image_grid", "save_image_grid", "class_folder_name", "CheckpointMonitor"]
+__all__ = ["image_grid", "save_image_grid", "CheckpointMonitor"]
 
 
 def image_grid(images, n_columns=7, padding=1):
@@ -108,74 +107,7 @@ def save_image_grid(images, path, n_columns=7, scale=1):
         picture = picture.resize(
             (picture.width * scale, picture.height * scale), Image.NEAREST
         )
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            picture.save(file, format="PNG")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _atomic_save_model(model, path):
-    """Save a Keras model in the .keras format under a temporary name, then rename."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}.", suffix=".keras"
-    )
-    os.close(handle)
-    try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _atomic_append(path, line):
-    """Append a line by rewriting the file under a temporary name and renaming it."""
-    path = Path(path)
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(old + line + "\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def class_folder_name(label):
-    """A folder name for a class label that cannot leave its parent folder.
-
-    Parameters
-    ----------
-    label : object
-        A class label; ``str(label)`` is used.
-
-    Returns
-    -------
-    str
-        ``"class_"`` followed by the label, every character other than a
-        letter, digit, ``-``, ``_`` or ``.`` replaced by ``_``.
-
-    Examples
-    --------
-    >>> from gansampler.monitoring import class_folder_name
-    >>> class_folder_name(3), class_folder_name("../etc")
-    ('class_3', 'class_.._etc')
-    """
-    text = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(label))
-    return f"class_{text}"
+    return write_atomically(path, lambda file: picture.save(file, format="PNG"))
 
 
 # Quality scores compare images at no more than this many pixels a side.
@@ -349,12 +281,16 @@ class CheckpointMonitor:
                 stem.with_suffix(".png"),
                 scale=max(1, 128 // self.image_shape[0]),
             )
-        _atomic_save_model(generator, stem.with_suffix(".keras"))
+        write_atomically(
+            stem.with_suffix(".keras"), generator.save, mode=None, suffix=".keras"
+        )
         accuracy_real = history["d_acc_real"][-1]
         accuracy_fake = history["d_acc_fake"][-1]
-        _atomic_append(
-            self.folder / "summary.txt",
-            f">{epoch}, Accuracy real: {accuracy_real:.0%}, fake: {accuracy_fake:.0%}",
+        line = (
+            f">{epoch}, Accuracy real: {accuracy_real:.0%}, fake: {accuracy_fake:.0%}"
+        )
+        write_atomically(
+            self.folder / "summary.txt", lambda file: file.write(line + "\n"), mode="a"
         )
 
     def restore_best(self, generator):

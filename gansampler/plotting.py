@@ -7,12 +7,12 @@ no global figure list grows, and any backend (Agg on a server) works. Files
 are written atomically: a temporary file in the same folder, then renamed.
 """
 
-import os
-import tempfile
 from numbers import Integral
 from pathlib import Path
 
 import numpy as np
+
+from ._files import write_atomically
 
 __all__ = ["plot_history", "plot_image_grid", "save_figure"]
 
@@ -70,19 +70,10 @@ def save_figure(figure, path, *, dpi=100):
     >>> path.suffix, path.read_text().startswith("<?xml")
     ('.svg', True)
     """
-    path = Path(path)
-    file_format = path.suffix[1:].lower() or "png"
-    handle, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+    file_format = Path(path).suffix[1:].lower() or "png"
+    return write_atomically(
+        path, lambda file: figure.savefig(file, format=file_format, dpi=dpi)
     )
-    try:
-        with os.fdopen(handle, "wb") as file:
-            figure.savefig(file, format=file_format, dpi=dpi)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _histories(history, classes):

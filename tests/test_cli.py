@@ -72,6 +72,36 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     assert grids == [f"generated_class_{k}.png" for k in (1, 2, 3)]
     assert all((out / g).read_bytes()[:8] == PNG for g in grids)
     assert not (out / "folds.partial.csv").exists()
+    # Every file is written as a normal file is (no 0600 left by a temporary).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert modes == dict.fromkeys(modes, 0o666 & ~mask)
+
+
+def test_partial_results_grow_one_complete_row_at_a_time(tmp_path):
+    import csv
+
+    from gansampler.cli import _partial_results_writer
+
+    path = tmp_path / "folds.partial.csv"
+    records = [
+        {"resampler": "none", "fold": 0, "balanced_accuracy": 0.5, "error": ""},
+        {"resampler": "smote", "fold": 0, "balanced_accuracy": float("nan"),
+         "error": "ValueError: a, b"},
+    ]  # fmt: skip
+    callback = _partial_results_writer(path)
+    expected = tmp_path / "expected.csv"
+    for i, record in enumerate(records):
+        callback(dict(record))
+        with open(expected, "a", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, fieldnames=list(record))
+            if i == 0:
+                writer.writeheader()
+            writer.writerow(record)
+        assert path.read_bytes() == expected.read_bytes()
+        assert len(pd.read_csv(path)) == i + 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["expected.csv", path.name]
 
 
 def test_balance_writes_only_generated_images_and_refuses_to_overwrite(

@@ -15,7 +15,7 @@ from gansampler.classifiers import KerasImageClassifier
 from gansampler.datasets import load_imbalanced_digits
 from gansampler.evaluation import (
     DEFAULT_RESAMPLERS,
-    METRICS,
+    SCORES,
     ComparisonResult,
     compare_resamplers,
     corrected_resampled_ttest,
@@ -55,13 +55,13 @@ def test_every_resampler_and_metric_with_sane_values(result, digits):
     X, y = digits
     assert isinstance(result, ComparisonResult)
     assert list(result.table.index) == list(DEFAULT_RESAMPLERS)
-    for metric in (*METRICS, "fit_time"):
+    for metric in (*SCORES, "fit_time"):
         assert f"{metric}_mean" in result.table and f"{metric}_std" in result.table
     assert len(result.folds) == len(DEFAULT_RESAMPLERS) * 3
     scored = result.folds[result.folds["error"] == ""]
     # ADASYN may legitimately fail on well separated digits; everything else is scored.
     assert set(DEFAULT_RESAMPLERS) - {"adasyn"} <= set(scored["resampler"])
-    values = scored[list(METRICS)].to_numpy()
+    values = scored[list(SCORES)].to_numpy()
     assert np.isfinite(values).all()
     assert ((values >= 0) & (values <= 1)).all()
     assert (scored["fit_time"] > 0).all()
@@ -141,10 +141,10 @@ def test_resampling_happens_only_in_training_folds(digits):
 def test_significance_tests(result):
     tests = result.tests
     others = [n for n in DEFAULT_RESAMPLERS if n != "dcgan"]
-    assert len(tests) == len(METRICS) * len(others)
+    assert len(tests) == len(SCORES) * len(others)
     assert set(tests["reference"]) == {"dcgan"}
     assert sorted(set(tests["other"])) == sorted(others)
-    assert set(tests["metric"]) == set(METRICS)
+    assert set(tests["metric"]) == set(SCORES)
     for column in ("p_value", "p_wilcoxon"):
         p = tests[column].to_numpy(dtype=float)
         scored = tests["n_folds"].to_numpy() > 0
@@ -197,7 +197,7 @@ def test_cache_avoids_retraining_the_gan(digits, tmp_path, monkeypatch):
     assert len(calls) == 2  # one GAN fit per training fold
     second = run(str(tmp_path / "cache"))
     assert len(calls) == 2  # loaded from the cache, not trained again
-    cols = list(METRICS)
+    cols = list(SCORES)
     pd.testing.assert_frame_equal(first.folds[cols], second.folds[cols])
     assert sorted(second.fitted_resamplers["dcgan"].generators_) == [1, 2, 3]
     run(None)  # without a cache, it trains again
@@ -235,7 +235,7 @@ def test_flat_images_and_the_keras_classifier(digits):
     assert "image_shape=(8, 8, 1)" in res.params["classifier"]
     assert "image_shape=(8, 8, 1)" in res.params["resamplers"]["dcgan"]
     assert (res.folds["error"] == "").all()
-    assert np.isfinite(res.folds[list(METRICS)].to_numpy()).all()
+    assert np.isfinite(res.folds[list(SCORES)].to_numpy()).all()
 
 
 def test_invalid_input(digits):

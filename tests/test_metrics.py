@@ -1,7 +1,9 @@
 """Sample-quality metrics against known answers."""
 
 import doctest
+import importlib
 import pickle
+import pkgutil
 import random
 
 import numpy as np
@@ -12,19 +14,26 @@ from sklearn.datasets import load_digits
 from gansampler import metrics
 from gansampler.metrics import (
     FeatureExtractor,
+    PrecisionRecall,
     density_coverage,
     fit_feature_extractor,
     frechet_distance,
     kernel_distance,
     memorisation,
+    precision_recall,
     score_samples,
 )
 
 
 def test_doctests():
-    result = doctest.testmod(metrics, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+    # Every module of the package that defines a public name has examples, and
+    # they all pass.
+    for info in pkgutil.iter_modules(metrics.__path__):
+        module = importlib.import_module(f"{metrics.__name__}.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        if set(module.__all__) & set(metrics.__all__):
+            assert result.attempted > 0, module.__name__
 
 
 @pytest.fixture(scope="module")
@@ -238,6 +247,62 @@ def test_density_coverage_needs_more_real_samples_than_k():
         density_coverage(np.zeros((5, 2)), np.zeros((5, 2)), k=0)
 
 
+# ---------------------------------------------------------- precision/recall
+def test_precision_and_recall_of_identical_sets_are_one():
+    real = _gaussian(400, 3, 0)
+    result = precision_recall(real, real)
+    assert isinstance(result, PrecisionRecall)
+    assert tuple(result) == (1.0, 1.0)
+
+
+def test_disjoint_sets_have_no_precision_or_recall():
+    real = _gaussian(300, 2, 0)
+    assert tuple(precision_recall(real, real + 100.0)) == (0.0, 0.0)
+
+
+def test_a_collapsed_fake_set_is_precise_but_recalls_little():
+    real = _gaussian(500, 2, 0)
+    collapsed = 0.01 * _gaussian(500, 2, 1)  # every fake near the real mode
+    precision, recall = precision_recall(real, collapsed)
+    assert precision > 0.95
+    assert recall < 0.05
+    # The other way round: fakes spread far wider than the real samples reach
+    # every real sample but are mostly outside the real manifold.
+    precision, recall = precision_recall(real, 10.0 * _gaussian(500, 2, 2))
+    assert recall > 0.9
+    assert precision < 0.2
+
+
+def test_precision_recall_of_a_fresh_sample_are_high():
+    precision, recall = precision_recall(_gaussian(1000, 2, 0), _gaussian(1000, 2, 1))
+    assert precision > 0.9 and recall > 0.9
+
+
+def test_precision_recall_matches_reference_formula():
+    real, fake = _gaussian(120, 4, 0), 1.5 * _gaussian(90, 4, 1, 0.5)
+    k = 3
+    real_radii = np.sort(cdist(real, real), axis=1)[:, k]
+    fake_radii = np.sort(cdist(fake, fake), axis=1)[:, k]
+    d = cdist(fake, real)
+    precision = (d <= real_radii[None, :]).any(axis=1).mean()
+    recall = (d.T <= fake_radii[None, :]).any(axis=1).mean()
+    assert 0 < precision < 1 and 0 < recall < 1
+    assert tuple(precision_recall(real, fake, k=k)) == (precision, recall)
+    # k is the paper's 3 by default.
+    assert precision_recall(real, fake) == precision_recall(real, fake, k=3)
+
+
+def test_precision_recall_needs_more_samples_than_k():
+    with pytest.raises(ValueError, match="k=3"):
+        precision_recall(np.zeros((3, 2)), np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="fake_features has 3"):
+        precision_recall(np.zeros((5, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="k must be"):
+        precision_recall(np.zeros((5, 2)), np.zeros((5, 2)), k=0)
+    with pytest.raises(ValueError, match="same number of features"):
+        precision_recall(np.zeros((5, 2)), np.zeros((5, 3)))
+
+
 # --------------------------------------------------------------- memorisation
 def test_exact_copies_are_flagged_and_fresh_samples_are_not():
     train, heldout = _gaussian(400, 6, 0), _gaussian(400, 6, 1)
@@ -367,6 +432,8 @@ def test_score_samples_with_pixels_and_memorisation(digits):
         "kid_std",
         "density",
         "coverage",
+        "precision",
+        "recall",
         "memorisation_ratio",
         "memorised_fraction",
         "memorisation_fake_median",
@@ -377,6 +444,7 @@ def test_score_samples_with_pixels_and_memorisation(digits):
     assert fresh["memorisation_ratio"] == pytest.approx(1.0)
     assert fresh["fid"] == pytest.approx(0.0, abs=1e-6)
     assert fresh["coverage"] == 1.0
+    assert (fresh["precision"], fresh["recall"]) == (1.0, 1.0)
 
 
 def test_score_samples_with_cnn_extractor(digits, cnn_features):

@@ -9,7 +9,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from gansampler import DCGANOverSampler
-from gansampler.monitoring import CheckpointMonitor, class_folder_name
+from gansampler.monitoring import CheckpointMonitor
 from gansampler.training import GANTrainingWarning
 
 SMALL = dict(
@@ -200,8 +200,3 @@ def test_interrupted_snapshot_leaves_no_partial_file(digits, tmp_path, monkeypat
         )
     leftovers = [p.name for p in (tmp_path / "class_1").iterdir()]
     assert leftovers == ["epoch_0002.png"]  # complete grid; no model, no temporary file
-
-
-def test_class_folder_names_stay_inside():
-    assert class_folder_name("../../etc") == "class_.._.._etc"
-    assert "/" not in class_folder_name("a/b") and "\\" not in class_folder_name("a\\b")

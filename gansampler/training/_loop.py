@@ -6,6 +6,8 @@ import warnings
 import numpy as np
 from keras import ops
 
+from ..labels import label_text
+
 __all__ = [
     "HISTORY_KEYS",
     "GANTrainingWarning",
@@ -51,11 +53,6 @@ class GANTrainingWarning(UserWarning):
     >>> len(sampler.history_[1]["g_loss"]) < 300  # stopped early
     True
     """
-
-
-def label_text(label):
-    """A class label as warnings and progress lines show it: 3, not np.int64(3)."""
-    return repr(label.item() if isinstance(label, np.generic) else label)
 
 
 def _batch_indices(rng, n_images, batch_size, n_epochs):

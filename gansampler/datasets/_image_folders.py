@@ -1,32 +1,27 @@
-"""Image data sets for trying and evaluating over-samplers.
+"""Image folders: labelled images on disk, loaded into arrays and written back.
 
-* :func:`load_imbalanced_digits`: scikit-learn's 8x8 digits made imbalanced by a
-  documented, seeded per-class profile (offline, a few milliseconds).
-* :func:`load_elpv`: the ELPV solar-cell electroluminescence images from the
-  optional ``elpv-dataset`` package (``pip install gansampler[elpv]``).
-* :func:`load_image_folder`: images on disk, one sub-folder per class or one folder
-  plus a labels CSV (the Kaggle diabetic-retinopathy layout ``image,level``).
-* :func:`save_image_folder`: write images as PNG, one sub-folder per class, in the
-  layout :func:`load_image_folder` reads.
+:func:`load_image_folder` reads one sub-folder per class, or one folder plus a
+labels CSV; :func:`save_image_folder` writes PNG files in the sub-folder
+layout that the loader reads back.
 """
-
-from __future__ import annotations
 
 import csv
 import os
 import re
-import tempfile
 import warnings
-from numbers import Integral
+from functools import partial
 
 import numpy as np
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
+
+from .._files import is_plain_name, write_atomically
+from .._images import check_size, to_nhwc
+from ._decode import Skip, read_image
 
 __all__ = [
+    "DEFAULT_EXTENSIONS",
     "SkippedImagesWarning",
-    "load_elpv",
     "load_image_folder",
-    "load_imbalanced_digits",
     "save_image_folder",
 ]
 
@@ -67,285 +62,6 @@ class SkippedImagesWarning(UserWarning):
     >>> caught[0].category.__name__, data.skipped[0][1]
     ('SkippedImagesWarning', 'empty file (0 bytes)')
     """
-
-
-# --------------------------------------------------------------------- digits
-def load_imbalanced_digits(*, imbalance_ratio=0.1, random_state=0, return_X_y=False):
-    """Load scikit-learn's 8x8 digits made imbalanced by a geometric profile.
-
-    Class ``k`` (0..9) keeps ``n_k = max(1, floor(N_k * imbalance_ratio ** (k / 9)
-    + 0.5))`` of its ``N_k`` images, drawn without replacement with
-    ``random_state``. With the default ratio 0.1, class 0 keeps all 178 images
-    and class 9 keeps 18 of 180 (an imbalance ratio of about 10); in total 735
-    images. Kept images stay in their original order.
-
-    Parameters
-    ----------
-    imbalance_ratio : float in (0, 1], default=0.1
-        Fraction kept of the last class (9); 1 keeps every image.
-    random_state : int, RandomState instance or None, default=0
-        Seeds which images of each class are kept.
-    return_X_y : bool, default=False
-        If True, return ``(images, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``images``: float32 array (n, 8, 8, 1) in [0, 1] (digits' 0..16 grey
-        levels divided by 16); ``data``: the same, flat (n, 64); ``target``:
-        int64 labels 0..9; ``target_names``: ``arange(10)``; ``class_counts``:
-        dict label -> number kept; ``indices``: rows of ``load_digits()`` kept;
-        ``DESCR``: this rule.
-    (images, target) : tuple
-        If ``return_X_y`` is True.
-
-    Examples
-    --------
-    >>> from gansampler.datasets import load_imbalanced_digits
-    >>> X, y = load_imbalanced_digits(return_X_y=True)
-    >>> X.shape, X.dtype.name
-    ((735, 8, 8, 1), 'float32')
-    >>> int((y == 0).sum()), int((y == 9).sum())
-    (178, 18)
-    """
-    from sklearn.datasets import load_digits
-
-    ratio = float(imbalance_ratio)
-    if not 0 < ratio <= 1:
-        raise ValueError(f"imbalance_ratio must be in (0, 1], got {imbalance_ratio!r}.")
-    digits = load_digits()
-    rng = check_random_state(random_state)
-    keep = []
-    counts = {}
-    for k in range(10):
-        idx = np.flatnonzero(digits.target == k)
-        n_keep = max(1, int(np.floor(len(idx) * ratio ** (k / 9) + 0.5)))
-        keep.append(rng.choice(idx, size=n_keep, replace=False))
-        counts[k] = n_keep
-    keep = np.sort(np.concatenate(keep))
-    images = (digits.images[keep] / 16.0).astype(np.float32)[..., np.newaxis]
-    target = digits.target[keep].astype(np.int64)
-    if return_X_y:
-        return images, target
-    return Bunch(
-        images=images,
-        data=images.reshape(len(images), -1),
-        target=target,
-        target_names=np.arange(10),
-        class_counts=counts,
-        indices=keep,
-        DESCR=(
-            "scikit-learn digits (8x8, 16 grey levels scaled to [0, 1]); class k "
-            "keeps max(1, floor(N_k * r ** (k / 9) + 0.5)) images, "
-            f"r = {ratio}, seeded subsampling without replacement."
-        ),
-    )
-
-
-# ----------------------------------------------------------------------- ELPV
-_ELPV_NAMES = np.array(["0", "1/3", "2/3", "1"])
-
-
-def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
-    """Load the ELPV solar-cell images from the ``elpv-dataset`` package.
-
-    2,624 electroluminescence images of solar cells, 300x300 8-bit grey, each
-    labelled with a defect probability 0, 1/3, 2/3 or 1 (1,508 / 295 / 106 / 715
-    cells), mapped to the integer labels 0, 1, 2, 3. Module types: mono (1,074),
-    poly (1,550). The images are licensed CC BY-NC-SA 4.0 by their authors
-    (Buerhop-Lutz et al. 2018; Deitsch et al. 2019): use them accordingly and do
-    not redistribute them with your code.
-
-    Parameters
-    ----------
-    image_size : int or None, default=64
-        Side of the square output images (Pillow LANCZOS resampling); None keeps
-        300x300.
-    module_type : {"mono", "poly"} or None, default=None
-        Keep only cells of this module type; None keeps both.
-    return_X_y : bool, default=False
-        If True, return ``(images, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``images``: uint8 (n, s, s, 1); ``target``: int64 labels 0..3;
-        ``probability``: the defect probabilities; ``module_type``: "mono" or
-        "poly" per image; ``target_names``: ``["0", "1/3", "2/3", "1"]``;
-        ``DESCR``.
-    (images, target) : tuple
-        If ``return_X_y`` is True.
-
-    Raises
-    ------
-    ImportError
-        If ``elpv-dataset`` is not installed.
-
-    Examples
-    --------
-    >>> from gansampler.datasets import load_elpv
-    >>> X, y = load_elpv(image_size=32, return_X_y=True)
-    >>> X.shape, X.dtype.name
-    ((2624, 32, 32, 1), 'uint8')
-    >>> [int((y == k).sum()) for k in range(4)]
-    [1508, 295, 106, 715]
-    """
-    if module_type not in (None, "mono", "poly"):
-        raise ValueError(
-            f"module_type must be 'mono', 'poly' or None, got {module_type!r}."
-        )
-    size = None if image_size is None else _check_size(image_size, "image_size")
-    try:
-        from elpv_dataset.utils import load_dataset
-    except ImportError as exc:
-        raise ImportError(
-            "load_elpv needs the optional 'elpv-dataset' package: install it with "
-            "`pip install elpv-dataset` (or `pip install gansampler[elpv]`)."
-        ) from exc
-    from PIL import Image
-
-    images, probs, types = load_dataset()
-    probs = np.asarray(probs, dtype=np.float64)
-    types = np.asarray(types).astype(str)
-    target = np.rint(probs * 3).astype(np.int64)
-    if (
-        not np.allclose(target, probs * 3, atol=1e-6)
-        or not ((target >= 0) & (target <= 3)).all()
-    ):
-        raise ValueError(
-            "elpv-dataset returned defect probabilities other than 0, 1/3, 2/3, 1: "
-            f"{sorted(set(probs.tolist()))}."
-        )
-    mask = np.ones(len(target), bool) if module_type is None else types == module_type
-    images = np.asarray(images)[mask]
-    if images.ndim == 4:  # not the case in 1.0.0; keep one grey channel
-        images = np.stack(
-            [np.asarray(Image.fromarray(im).convert("L")) for im in images]
-        )
-    if size is not None and images.shape[1:3] != size:
-        images = np.stack(
-            [
-                np.asarray(
-                    Image.fromarray(im).resize(
-                        (size[1], size[0]), Image.Resampling.LANCZOS
-                    )
-                )
-                for im in images
-            ]
-        )
-    images = np.ascontiguousarray(images.astype(np.uint8)[..., np.newaxis])
-    target, probs, types = target[mask], probs[mask], types[mask]
-    if return_X_y:
-        return images, target
-    return Bunch(
-        images=images,
-        target=target,
-        probability=probs,
-        module_type=types,
-        target_names=_ELPV_NAMES.copy(),
-        DESCR=(
-            "ELPV solar-cell electroluminescence images (elpv-dataset package), "
-            "labels 0..3 = defect probability 0, 1/3, 2/3, 1. Images CC BY-NC-SA "
-            "4.0: do not redistribute them with code."
-        ),
-    )
-
-
-# --------------------------------------------------------------- image folder
-class _Skip(Exception):
-    """An image that is reported and left out."""
-
-
-def _check_size(image_size, name):
-    if isinstance(image_size, Integral) and not isinstance(image_size, bool):
-        size = (int(image_size), int(image_size))
-    else:
-        try:
-            size = tuple(image_size)
-        except TypeError:
-            size = ()
-        if len(size) != 2 or not all(
-            isinstance(v, Integral) and not isinstance(v, bool) for v in size
-        ):
-            raise ValueError(
-                f"{name} must be an int or (height, width), got {image_size!r}."
-            )
-        size = (int(size[0]), int(size[1]))
-    if min(size) < 1:
-        raise ValueError(f"{name} must be positive, got {image_size!r}.")
-    return size
-
-
-def _flatten_alpha(arr):
-    """Composite an (H, W, 2|4) uint8 array with alpha over black."""
-    alpha = arr[..., -1:].astype(np.uint32)
-    colour = arr[..., :-1].astype(np.uint32)
-    return ((colour * alpha + 127) // 255).astype(np.uint8)
-
-
-def _to_8bit_array(img):
-    """Decoded PIL image -> uint8 array (H, W) grey or (H, W, 3) colour."""
-    mode = img.mode
-    if mode.startswith("I;16") or mode in ("I", "F"):
-        a = np.asarray(img).astype(np.float64)
-        if mode.startswith("I;16") or (
-            mode == "I" and a.min() >= 0 and a.max() <= 65535
-        ):
-            a = a / 257.0  # 16-bit range -> 8-bit
-        elif mode == "F" and a.min() >= 0 and a.max() <= 1:
-            a = a * 255.0
-        else:  # unknown range: min-max
-            lo, hi = a.min(), a.max()
-            a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(a)
-        return np.clip(np.rint(a), 0, 255).astype(np.uint8)
-    if mode == "P":
-        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
-        arr = np.asarray(img)
-        if arr.shape[-1] == 4:
-            arr = _flatten_alpha(arr)
-        if (arr[..., 0] == arr[..., 1]).all() and (arr[..., 1] == arr[..., 2]).all():
-            return np.ascontiguousarray(arr[..., 0])  # grey palette
-        return arr
-    if mode in ("1", "L"):
-        return np.asarray(img.convert("L"))
-    if mode in ("LA", "La"):
-        return _flatten_alpha(np.asarray(img.convert("LA")))[..., 0]
-    if mode in ("RGBA", "RGBa", "PA"):
-        return _flatten_alpha(np.asarray(img.convert("RGBA")))
-    if mode == "RGB":
-        return np.asarray(img)
-    return np.asarray(img.convert("RGB"))  # CMYK, YCbCr, LAB, HSV, RGBX, ...
-
-
-def _read_image(fpath, channels, size):
-    """Read one file into a uint8 array (H, W) or (H, W, 3), or raise _Skip."""
-    from PIL import Image, ImageOps
-
-    try:
-        n_bytes = os.path.getsize(fpath)
-    except OSError as exc:
-        raise _Skip(f"cannot stat file ({exc})") from exc
-    if n_bytes == 0:
-        raise _Skip("empty file (0 bytes)")
-    try:
-        with Image.open(fpath) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            arr = _to_8bit_array(img)
-    except Exception as exc:  # Pillow raises many types for broken files
-        raise _Skip(f"unreadable image ({type(exc).__name__}: {exc})") from exc
-    if channels == 1 and arr.ndim == 3:
-        arr = np.asarray(Image.fromarray(arr, "RGB").convert("L"))
-    elif channels == 3 and arr.ndim == 2:
-        arr = np.repeat(arr[..., np.newaxis], 3, axis=2)
-    if size is not None and arr.shape[:2] != size:
-        mode = "L" if arr.ndim == 2 else "RGB"
-        arr = np.asarray(
-            Image.fromarray(arr, mode).resize(
-                (size[1], size[0]), Image.Resampling.LANCZOS
-            )
-        )
-    return arr
 
 
 _INT_LABEL = re.compile(r"[+-]?\d+")
@@ -448,7 +164,7 @@ def load_image_folder(
     path = os.fspath(path)
     if not os.path.isdir(path):
         raise NotADirectoryError(f"Image folder not found: {path!r}.")
-    size = None if image_size is None else _check_size(image_size, "image_size")
+    size = None if image_size is None else check_size(image_size, "image_size")
     if channels not in (None, 1, 3):
         raise ValueError(f"channels must be 1, 3 or None, got {channels!r}.")
     exts = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
@@ -467,8 +183,8 @@ def load_image_folder(
     first = None
     for fpath, label in items:
         try:
-            arr = _read_image(fpath, channels, size)
-        except _Skip as skip:
+            arr = read_image(fpath, channels, size)
+        except Skip as skip:
             skipped.append((fpath, str(skip)))
             continue
         if size is None:
@@ -688,35 +404,13 @@ def _read_csv_items(path, labels_csv, image_column, label_column, exts, skipped)
     return items
 
 
-# ---------------------------------------------------------------- save folder
 def _to_uint8_images(X, image_shape):
     X = np.asarray(X)
     if X.dtype == object or not (
         np.issubdtype(X.dtype, np.number) or X.dtype == np.bool_
     ):
         raise ValueError(f"X must be numeric, got dtype {X.dtype}.")
-    if X.ndim == 2:
-        if image_shape is None:
-            raise ValueError(
-                f"X is 2-D (flat images) of shape {X.shape}; pass image_shape=(H, W) "
-                "or (H, W, C)."
-            )
-        shape = tuple(int(v) for v in image_shape)
-        if len(shape) == 2:
-            shape = (*shape, 1)
-        if len(shape) != 3 or int(np.prod(shape)) != X.shape[1]:
-            raise ValueError(
-                f"image_shape={tuple(image_shape)} does not match {X.shape[1]} "
-                "features per row."
-            )
-        X = X.reshape((len(X), *shape))
-    elif X.ndim == 3:
-        X = X[..., np.newaxis]
-    elif X.ndim != 4:
-        raise ValueError(
-            "X must be (n, H, W, C), (n, H, W) or flat (n, H * W * C) with "
-            f"image_shape; got shape {X.shape}."
-        )
+    X = to_nhwc(X, image_shape)
     if X.shape[-1] not in (1, 3, 4):
         raise ValueError(
             f"PNG images need 1, 3 or 4 channels; X has {X.shape[-1]} "
@@ -743,16 +437,9 @@ def _to_uint8_images(X, image_shape):
 
 
 def _folder_name(label):
+    """The class folder of ``label``: ``str(label)``, which must be a plain name."""
     name = str(label.item() if isinstance(label, np.generic) else label)
-    bad = (
-        not name
-        or name in (".", "..")
-        or "/" in name
-        or "\0" in name
-        or (os.sep and os.sep in name)
-        or (os.altsep and os.altsep in name)
-    )
-    if bad:
+    if not is_plain_name(name):
         raise ValueError(f"Label {label!r} cannot be used as a folder name.")
     return name
 
@@ -813,7 +500,7 @@ def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite
             f"y must be 1-D with one label per image: X has {len(images)} images, "
             f"y has shape {y.shape}."
         )
-    if not prefix or "/" in prefix or (os.sep in prefix) or "\0" in prefix:
+    if not isinstance(prefix, str) or not is_plain_name(prefix):
         raise ValueError(f"prefix must be a plain file-name prefix, got {prefix!r}.")
     path = os.fspath(path)
     if os.path.exists(path) and not os.path.isdir(path):
@@ -860,18 +547,13 @@ def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite
     for img, target in zip(images, targets, strict=True):
         channels = img.shape[-1]
         pil = Image.fromarray(img[..., 0] if channels == 1 else img, modes[channels])
-        fd, tmp = tempfile.mkstemp(
-            dir=os.path.dirname(target), prefix=".tmp-", suffix=".png"
-        )
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pil.save(f, format="PNG")
-            if not overwrite and os.path.lexists(target):
-                raise FileExistsError(f"{target!r} appeared while writing.")
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomically(target, partial(_write_png, pil, target, overwrite))
         written.append(target)
     return written
+
+
+def _write_png(picture, target, overwrite, file):
+    """Write ``picture`` as PNG to ``file``, the temporary file of ``target``."""
+    picture.save(file, format="PNG")
+    if not overwrite and os.path.lexists(target):
+        raise FileExistsError(f"{target!r} appeared while writing.")

@@ -1,0 +1,129 @@
+"""The resamplers of a comparison: the defaults, and their pipelines.
+
+Each resampler is put in an :class:`imblearn.pipeline.Pipeline` in front of a
+clone of the same classifier, so resampling happens during ``fit`` only, on
+the training folds.
+"""
+
+from sklearn.base import clone
+
+__all__ = [
+    "DEFAULT_RESAMPLERS",
+    "build_pipelines",
+    "default_classifier",
+    "default_resamplers",
+]
+
+DEFAULT_RESAMPLERS = ("none", "random_over", "smote", "adasyn", "random_under", "dcgan")
+
+
+def default_resamplers(
+    names=None,
+    *,
+    random_state=0,
+    min_train_count=None,
+    gan_params=None,
+):
+    """Build the default resamplers of :func:`compare_resamplers`.
+
+    Parameters
+    ----------
+    names : sequence of str or None, default=None
+        Which of ``"none"``, ``"random_over"``, ``"smote"``, ``"adasyn"``,
+        ``"random_under"`` and ``"dcgan"`` to build, in this order; None builds
+        all six.
+    random_state : int, default=0
+        Seed given to every resampler.
+    min_train_count : int or None, default=None
+        Size of the smallest class in a training fold. When given, SMOTE's
+        ``k_neighbors`` and ADASYN's ``n_neighbors`` are lowered from 5 to
+        ``min_train_count - 1`` if needed (they need more neighbours than that).
+    gan_params : dict or None, default=None
+        Extra parameters of :class:`~gansampler.DCGANOverSampler` (``epochs``,
+        ``precision``, ...).
+
+    Returns
+    -------
+    dict
+        Maps each name to an unfitted resampler, or to None for ``"none"``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name.
+
+    Examples
+    --------
+    >>> from gansampler.evaluation import default_resamplers
+    >>> sorted(default_resamplers(["smote", "none"]).items())  # doctest: +ELLIPSIS
+    [('none', None), ('smote', SMOTE(...))]
+    """
+    from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from .._sampler import DCGANOverSampler
+
+    names = list(DEFAULT_RESAMPLERS if names is None else names)
+    unknown = [n for n in names if n not in DEFAULT_RESAMPLERS]
+    if unknown:
+        raise ValueError(
+            f"unknown resampler name(s) {', '.join(map(repr, unknown))}; choose "
+            f"from {', '.join(DEFAULT_RESAMPLERS)}."
+        )
+    k = 5
+    if min_train_count is not None:
+        k = max(1, min(5, int(min_train_count) - 1))
+    builders = {
+        "none": lambda: None,
+        "random_over": lambda: RandomOverSampler(random_state=random_state),
+        "smote": lambda: SMOTE(k_neighbors=k, random_state=random_state),
+        "adasyn": lambda: ADASYN(n_neighbors=k, random_state=random_state),
+        "random_under": lambda: RandomUnderSampler(random_state=random_state),
+        "dcgan": lambda: DCGANOverSampler(
+            random_state=random_state, **(gan_params or {})
+        ),
+    }
+    return {name: builders[name]() for name in names}
+
+
+def default_classifier(random_state):
+    """The classifier of :func:`compare_resamplers` when none is given."""
+    from ..classifiers import KerasImageClassifier
+
+    return KerasImageClassifier(epochs=10, batch_size=32, random_state=random_state)
+
+
+def _with_image_shape(estimator, shape):
+    """A clone of ``estimator``, given ``image_shape=shape`` if it takes one."""
+    if estimator is None:
+        return None
+    estimator = clone(estimator)
+    params = estimator.get_params(deep=False)
+    if "image_shape" in params and params["image_shape"] is None:
+        estimator.set_params(image_shape=shape)
+    return estimator
+
+
+def build_pipelines(resamplers, classifier, image_shape, *, memory, verbose):
+    """One imbalanced-learn Pipeline per resampler, in front of the classifier.
+
+    Resamplers and the classifier are cloned and given ``image_shape`` where
+    they take one (the images travel flat); with ``verbose >= 2`` they print
+    their own progress. ``None`` stands for no resampling.
+    """
+    from imblearn.pipeline import Pipeline
+
+    classifier = _with_image_shape(classifier, image_shape)
+    pipelines = {}
+    for name, sampler in resamplers.items():
+        sampler = _with_image_shape(sampler, image_shape)
+        if verbose >= 2:
+            for estimator in (sampler, classifier):
+                if estimator is not None and "verbose" in estimator.get_params(
+                    deep=False
+                ):
+                    estimator.set_params(verbose=1)
+        steps = [] if sampler is None else [("resampler", sampler)]
+        steps.append(("classifier", clone(classifier)))
+        pipelines[name] = Pipeline(steps, memory=memory)
+    return pipelines

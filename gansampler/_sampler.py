@@ -50,6 +50,22 @@ def _pickled(function, *args):
     return _Pickled(function(*args))
 
 
+def _check_counts(sampling_strategy, y):
+    """Refuse sample counts that are not integers, as imbalanced-learn does.
+
+    imbalanced-learn's own samplers fail on them deep inside numpy; this says
+    which class and count, before any training.
+    """
+    for label, n_new in sampling_strategy.items():
+        if not isinstance(n_new, Integral) or isinstance(n_new, bool | np.bool_):
+            target = n_new + np.count_nonzero(y == label)
+            raise TypeError(
+                f"sampling_strategy asks for {target!r} samples of class "
+                f"{label_text(label)}: sample counts must be integers, as in "
+                "every imbalanced-learn sampler."
+            )
+
+
 class DCGANOverSampler(BaseOverSampler):
     """Over-sample minority classes with images drawn from a DC-GAN per class.
 
@@ -181,6 +197,8 @@ class DCGANOverSampler(BaseOverSampler):
         is the kernel distance (KID) in pixel space, pooled to at most 16x16.
         Classes with fewer than 10 images hold nothing back and are scored
         against their training images. ``quality_`` reports the choice.
+        Without it, a class whose generator collapses (mode collapse) keeps
+        its last checkpoint before the collapse.
     validation_fraction : float, default=0.2
         Share of each class's images held back for ``choose_generator``.
     snapshot_dir : str or path-like, default=None
@@ -190,7 +208,8 @@ class DCGANOverSampler(BaseOverSampler):
         atomically and only inside this folder. A later fit (another CV fold,
         a refit) never overwrites or mixes with an earlier one: it writes
         into ``class_<label>-run2``, ``-run3``, ...; ``quality_`` names each
-        class's folder.
+        class's folder. The grids of images with other than 1, 3 or 4
+        channels show their first channel.
     snapshot_every : int, default=None
         Epochs between checkpoints (scores, snapshots, fallback points);
         None: about ten per class.
@@ -467,6 +486,11 @@ class DCGANOverSampler(BaseOverSampler):
     def _check_before_training(self, y, plan, settings):
         """Refuse, before any training, what would fail halfway through a fit."""
         snapshot_dir = self.snapshot_dir
+        if snapshot_dir is not None and not os.fspath(snapshot_dir):
+            raise ValueError(
+                "snapshot_dir='' names no folder; pass a folder for the "
+                "snapshots, or None for none."
+            )
         if snapshot_dir is not None and (
             os.path.exists(snapshot_dir) and not os.path.isdir(snapshot_dir)
         ):
@@ -503,6 +527,7 @@ class DCGANOverSampler(BaseOverSampler):
         self.recipe_ = self._techniques(fmt, architecture)
         self.generators_, self.history_, self.quality_ = {}, {}, {}
         self.pretrain_history_ = None
+        _check_counts(self.sampling_strategy_, y)
         fraction = self.recipe_["generated_fraction"]
         # (class, new samples, of which generated), for the classes that grow.
         plan = [

@@ -48,6 +48,9 @@ ARCHITECTURES = ("conv", "seed", "dense")
 UPSAMPLINGS = ("transposed", "resize")
 NORMALIZATIONS = ("batch", "spectral", "none")
 LEAK = 0.2
+# Every spatial layer names its data format: a global
+# keras.config.set_image_data_format("channels_first") must not change them.
+CHANNELS_LAST = "channels_last"
 DISCRIMINATOR_DROPOUT = 0.4
 
 
@@ -77,12 +80,21 @@ def build_seed_discriminator(
     5985
     """
     inputs = keras.Input(shape=image_shape)
-    x = layers.Conv2D(16, 3, padding="same", dtype=dtype)(inputs)
+    x = layers.Conv2D(16, 3, padding="same", dtype=dtype, data_format=CHANNELS_LAST)(
+        inputs
+    )
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     for filters in (8, 16, 8):
-        x = layers.Conv2D(filters, 3, strides=2, padding="same", dtype=dtype)(x)
+        x = layers.Conv2D(
+            filters,
+            3,
+            strides=2,
+            padding="same",
+            dtype=dtype,
+            data_format=CHANNELS_LAST,
+        )(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
-    x = layers.Flatten(dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype, data_format=CHANNELS_LAST)(x)
     x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
     outputs = layers.Dense(1, activation=output_activation, dtype="float32")(x)
     return keras.Model(inputs, outputs, name="seed_discriminator")
@@ -123,11 +135,19 @@ def build_seed_generator(
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     x = layers.Reshape((16, 16, 256), dtype=dtype)(x)
     for _ in range(3):
-        x = layers.Conv2DTranspose(128, 4, strides=2, padding="same", dtype=dtype)(x)
+        x = layers.Conv2DTranspose(
+            128, 4, strides=2, padding="same", dtype=dtype, data_format=CHANNELS_LAST
+        )(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    x = layers.Conv2D(channels, 3, padding="same", dtype=output_dtype or dtype)(x)
+    x = layers.Conv2D(
+        channels,
+        3,
+        padding="same",
+        dtype=output_dtype or dtype,
+        data_format=CHANNELS_LAST,
+    )(x)
     outputs = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(inputs, outputs, name="seed_generator")
 
@@ -221,18 +241,31 @@ def build_generator(
     x = layers.Reshape((grid_h, grid_w, 2 * block_filters[0]), dtype=dtype)(x)
     for n_filters in block_filters:
         if upsampling == "resize":
-            x = layers.UpSampling2D(2, dtype=dtype)(x)
-            x = layers.Conv2D(n_filters, 3, padding="same", dtype=dtype)(x)
+            x = layers.UpSampling2D(2, dtype=dtype, data_format=CHANNELS_LAST)(x)
+            x = layers.Conv2D(
+                n_filters, 3, padding="same", dtype=dtype, data_format=CHANNELS_LAST
+            )(x)
         else:
             x = layers.Conv2DTranspose(
-                n_filters, 4, strides=2, padding="same", dtype=dtype
+                n_filters,
+                4,
+                strides=2,
+                padding="same",
+                dtype=dtype,
+                data_format=CHANNELS_LAST,
             )(x)
         if batch_norm:
             x = layers.BatchNormalization(dtype=dtype)(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    x = layers.Conv2D(channels, 3, padding="same", dtype=output_dtype or dtype)(x)
+    x = layers.Conv2D(
+        channels,
+        3,
+        padding="same",
+        dtype=output_dtype or dtype,
+        data_format=CHANNELS_LAST,
+    )(x)
     x = layers.Activation("tanh", dtype="float32")(x)
     extra_h, extra_w = grid_h * 2**steps - height, grid_w * 2**steps - width
     if extra_h or extra_w:
@@ -240,7 +273,7 @@ def build_generator(
             (extra_h // 2, extra_h - extra_h // 2),
             (extra_w // 2, extra_w - extra_w // 2),
         )
-        x = layers.Cropping2D(crop, dtype="float32")(x)
+        x = layers.Cropping2D(crop, dtype="float32", data_format=CHANNELS_LAST)(x)
     return keras.Model(inputs, x, name="generator")
 
 
@@ -302,16 +335,27 @@ def build_discriminator(
         return layer
 
     inputs = keras.Input(shape=image_shape)
-    x = weighted(layers.Conv2D(filters, 3, padding="same", dtype=dtype))(inputs)
+    x = weighted(
+        layers.Conv2D(
+            filters, 3, padding="same", dtype=dtype, data_format=CHANNELS_LAST
+        )
+    )(inputs)
     x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
     for i in range(steps):
         n_filters = min(filters * 2 ** (i + 1), 8 * filters)
-        conv = layers.Conv2D(n_filters, 3, strides=2, padding="same", dtype=dtype)
+        conv = layers.Conv2D(
+            n_filters,
+            3,
+            strides=2,
+            padding="same",
+            dtype=dtype,
+            data_format=CHANNELS_LAST,
+        )
         x = weighted(conv)(x)
         if normalization == "batch":
             x = layers.BatchNormalization(dtype=dtype)(x)
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
-    x = layers.Flatten(dtype=dtype)(x)
+    x = layers.Flatten(dtype=dtype, data_format=CHANNELS_LAST)(x)
     x = layers.Dropout(DISCRIMINATOR_DROPOUT, dtype=dtype)(x)
     output = layers.Dense(1, activation=output_activation, dtype="float32")
     outputs = weighted(output)(x)

@@ -238,6 +238,7 @@ class CheckpointMonitor:
         self.best = None  # (score, epoch, weights)
         self.collapsed_at = None
         self.was_varied = False
+        self.last_good = None  # (None, epoch, weights), without choose
 
     def __call__(self, epoch, generator, history):
         if self.sample is None:
@@ -253,14 +254,28 @@ class CheckpointMonitor:
         self.was_varied = self.was_varied or varied
         if self.was_varied and not varied:
             self.collapsed_at = epoch
+            kept = (
+                "the best-scoring generator so far"
+                if self.choose
+                else f"the generator of epoch {self.last_good[1]}, its last "
+                "checkpoint before the collapse"
+            )
             warnings.warn(
                 f"GAN of class {label_text(self.label)}, epoch {epoch}: the "
                 "generated images collapsed to nearly one image (mode collapse). "
-                "Training of this class stopped; it keeps the best generator so far.",
+                f"Training of this class stopped; it keeps {kept}.",
                 GANTrainingWarning,
                 stacklevel=2,
             )
             return True
+        if not self.choose and varied:
+            # Without scores, the last varied checkpoint is what a collapse
+            # falls back to.
+            self.last_good = (
+                None,
+                epoch,
+                [ops.convert_to_numpy(v) for v in generator.variables],
+            )
         if self.choose:
             score = kernel_distance(self.real, features, n_subsets=10, random_state=0)
             self.scores.append((epoch, score))
@@ -276,6 +291,8 @@ class CheckpointMonitor:
         stem = self.folder / f"epoch_{epoch:04d}"
         if self.image_shape is not None:
             images = (fake[:49].reshape(-1, *self.image_shape) + 1) / 2
+            if images.shape[-1] not in (1, 3, 4):  # no PNG mode: the first channel
+                images = images[..., :1]
             save_image_grid(
                 images,
                 stem.with_suffix(".png"),
@@ -296,6 +313,9 @@ class CheckpointMonitor:
     def restore_best(self, generator):
         """Put the best checkpoint's weights into ``generator``.
 
+        The best-scoring checkpoint with ``choose``; without it, after a mode
+        collapse, the last checkpoint before the collapse.
+
         Parameters
         ----------
         generator : keras.Model
@@ -304,14 +324,18 @@ class CheckpointMonitor:
         Returns
         -------
         int or None
-            The epoch of the restored checkpoint; None when nothing was scored
-            (``choose=False``), and ``generator`` is left as it is.
+            The epoch of the restored checkpoint; None when there is nothing
+            to restore (``choose=False`` and no collapse), and ``generator`` is
+            left as it is.
         """
-        if self.best is None:
+        kept = self.best
+        if kept is None and self.collapsed_at is not None:
+            kept = self.last_good
+        if kept is None:
             return None
-        for variable, value in zip(generator.variables, self.best[2], strict=True):
+        for variable, value in zip(generator.variables, kept[2], strict=True):
             variable.assign(value)
-        return self.best[1]
+        return kept[1]
 
     def report(self):
         """The chosen epoch and the scores, for the sampler's ``quality_``.

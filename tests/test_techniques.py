@@ -405,3 +405,35 @@ def test_reused_fakes_give_the_generator_update_of_fresh_ones(run_in_backend, ba
     # generator's update that computing them again gives.
     r = run_in_backend(REUSE_SCRIPT, backend)
     assert r["max_difference"] < 1e-5, r
+
+
+ADAM_SCRIPT = r"""
+import json
+import numpy as np
+import keras
+import torch
+from gansampler.training._torch import _Adam
+
+rng = np.random.default_rng(0)
+shapes = [(3, 4), (5,), (2, 2, 3)]
+ours = [keras.Variable(rng.normal(size=s).astype("float32")) for s in shapes]
+theirs = [keras.Variable(np.array(v.numpy())) for v in ours]
+keras_adam = keras.optimizers.Adam(3e-3, beta_1=0.5)
+keras_adam.build(theirs)
+adam = _Adam(keras.optimizers.Adam(3e-3, beta_1=0.5), ours, torch.device("cpu"))
+for step in range(5):
+    grads = [rng.normal(size=s).astype("float32") for s in shapes]
+    adam.apply([torch.as_tensor(g) for g in grads])
+    with torch.no_grad():
+        keras_adam.apply([torch.as_tensor(g) for g in grads], theirs)
+print("RESULT " + json.dumps({
+    "max_difference": max(float(np.abs(a.numpy() - b.numpy()).max())
+                          for a, b in zip(ours, theirs)),
+    "moved": max(float(np.abs(a.numpy()).max()) for a in ours),
+}))
+"""
+
+
+def test_the_torch_trainers_adam_is_keras_adam(run_in_backend):
+    r = run_in_backend(ADAM_SCRIPT, "torch")
+    assert r["max_difference"] < 1e-6, r

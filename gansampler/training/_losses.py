@@ -16,7 +16,8 @@ LOSSES = ("bce", "hinge")
 
 def _bce(target, score):
     score = ops.cast(score, "float32")
-    targets = ops.full_like(score, target)
+    # Not full_like: on PyTorch it copies the number to the device and back.
+    targets = ops.ones_like(score) * target
     return ops.mean(ops.binary_crossentropy(targets, score, from_logits=True))
 
 

@@ -182,13 +182,14 @@ def article_loop(images, batch, precision, steps, warmup):
 
 
 # -- (b) the Trainer ---------------------------------------------------------
-def trainer_loop(images, batch, precision, epochs, jit_compile):
+def trainer_loop(images, batch, precision, epochs, jit_compile, reuse_fakes=False):
     settings = GANSettings(
         "seed",
         IMAGE_SHAPE,
         latent_dim=LATENT_DIM,
         precision=precision,
         jit_compile=jit_compile,
+        reuse_fakes=reuse_fakes,
     )
     trainer = make_trainer(settings)
     trainer.load(*settings.build_networks(seed=0))
@@ -236,6 +237,7 @@ def article_run(batch, precision, epochs=320, n_minority=600, data=None):
         X = np.repeat(images, IMAGE_SHAPE[-1] // images.shape[-1], axis=-1)
     y = np.array([0] * n_minority + [1] * n_minority)
     sampler = DCGANOverSampler(
+        recipe="article",
         sampling_strategy={1: 2 * n_minority},
         architecture="seed",
         epochs=epochs,
@@ -343,7 +345,12 @@ def run_gpu(args):
                         f"{tflops:6.1f} TFLOP/s",
                         flush=True,
                     )
-            row = {"backend": backend, "precision": precision, "batch": batch}
+            row = {
+                "backend": backend,
+                "precision": precision,
+                "batch": batch,
+                "reuse_fakes": args.reuse_fakes,
+            }
             n_batches = max(1, min(args.epoch_batches, len(images) // batch))
             trainer = trainer_loop(
                 images[: n_batches * batch],
@@ -351,6 +358,7 @@ def run_gpu(args):
                 precision,
                 args.epochs,
                 args.jit_compile,
+                args.reuse_fakes,
             )
             row.update({f"trainer_{k}": v for k, v in trainer.items()})
             if not args.skip_article_loop:
@@ -372,16 +380,16 @@ def run_gpu(args):
 
     print(
         "\n| backend | precision | batch | images/s | TFLOP/s | compile s "
-        "| article loop images/s | ratio |"
+        "| article loop images/s | ratio | reuse fakes |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(
             f"| {r['backend']} | {r['precision']} | {r['batch']} | "
             f"{r['trainer_images_per_s']:,.0f} | {r['tflops']:.0f} | "
             f"{r['trainer_compile_s']:.1f} | "
             f"{r.get('article_images_per_s', float('nan')):,.0f} | "
-            f"{r.get('ratio', float('nan')):.1f}x |"
+            f"{r.get('ratio', float('nan')):.1f}x | {r['reuse_fakes']} |"
         )
     for run in runs:
         print(
@@ -419,7 +427,7 @@ def main(argv=None):
         default=["float32", "bfloat16"],
         choices=["float32", "bfloat16", "float16"],
     )
-    gpu.add_argument("--batch", nargs="+", type=int, default=[64, 256])
+    gpu.add_argument("--batch", nargs="*", type=int, default=[64, 256])
     gpu.add_argument("--n-images", type=int, default=4096)
     gpu.add_argument(
         "--epoch-batches", type=int, default=16, help="batches per timed Trainer epoch"
@@ -429,6 +437,11 @@ def main(argv=None):
         "--loop-steps", type=int, default=20, help="timed steps of the article's loop"
     )
     gpu.add_argument("--skip-article-loop", action="store_true")
+    gpu.add_argument(
+        "--reuse-fakes",
+        action="store_true",
+        help="one generated batch per step for D's fake update and G's update",
+    )
     gpu.add_argument(
         "--jit-compile",
         default="auto",

@@ -1,0 +1,379 @@
+"""The GAN study: which techniques make generated images a classifier can use.
+
+Everything here happens inside training folds; test folds are never touched.
+The outer splits are those of the final comparison (repeated stratified
+5-fold, seed 0); for each outer fold studied, its training part is split once
+more, stratified, into an inner training part (80 %) and an inner validation
+part (20 %, seed = the fold's index). Then, per configuration of
+:class:`~gansampler.DCGANOverSampler`:
+
+* the sampler is fitted on the inner training part;
+* quality, per class that grows: its generated images against the real
+  images of the class in the inner validation part (held back from the GAN),
+  in the features of a CNN trained on the inner training part's real images:
+  KID, FID, density / coverage, precision / recall, the memorisation ratio
+  against the class's training images, and the share of generated images
+  that CNN recognises as their class;
+* downstream: the same classifier as in the comparison, trained on the
+  resampled inner training part, scored on the inner validation part
+  (balanced accuracy, macro-F1, G-mean, minority recall); random
+  over-sampling, SMOTE and no resampling on the same split.
+
+Tasks run in worker processes (``--workers``); each appends one JSON line to
+``<out>/tasks.jsonl`` as it finishes, so a run cut short keeps what it did.
+``summary`` turns the lines into the tables of docs/gan_study.md.
+
+    KERAS_BACKEND=jax python benchmarks/gan_study.py run --dataset elpv64.npz \\
+        --name elpv64 --folds 0 1 2 --workers 10 --out study/
+    python benchmarks/gan_study.py summary study/tasks.jsonl
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+# The ablation: each technique alone on the article's recipe, then the
+# combination (the default recipe) with one technique left out or added.
+CONFIGS = {
+    "article": dict(recipe="article"),
+    "article+resize": dict(recipe="article", upsampling="resize"),
+    "article+no_dnorm": dict(recipe="article", discriminator_norm="none"),
+    "article+spectral": dict(recipe="article", discriminator_norm="spectral"),
+    "article+hinge": dict(recipe="article", loss="hinge"),
+    "article+diffaug": dict(recipe="article", augmentation="translation,cutout"),
+    "article+ema": dict(recipe="article", generator_ema=0.99),
+    "article+pretrain": dict(recipe="article", pretrain=True),
+    "article+2000": dict(recipe="article", updates=2000),
+    "article+mix50": dict(recipe="article", generated_fraction=0.5),
+    "default": dict(recipe="default"),
+    "default-diffaug": dict(recipe="default", augmentation=""),
+    "default-ema": dict(recipe="default", generator_ema=0),
+    "default-resize": dict(recipe="default", upsampling="transposed"),
+    "default+spectral": dict(recipe="default", discriminator_norm="spectral"),
+    "default+pretrain": dict(recipe="default", pretrain=True),
+    "default+pretrain+freeze2": dict(
+        recipe="default", pretrain=True, freeze_discriminator=2
+    ),
+    "default+flip_rot90": dict(
+        recipe="default", augmentation="translation,cutout,flip,rot90"
+    ),
+    "default+mix50": dict(recipe="default", generated_fraction=0.5),
+    "default+4000": dict(recipe="default", updates=4000),
+}
+BASELINES = ("none", "random_over", "smote")
+# Digits have an orientation: no flips or rotations there.
+NOT_FOR_DIGITS = ("default+flip_rot90",)
+
+
+def load(dataset):
+    if dataset == "digits":
+        from gansampler.datasets import load_imbalanced_digits
+
+        return load_imbalanced_digits(return_X_y=True)
+    with np.load(dataset) as data:
+        images, target = data["images"], data["target"]
+    return (images if images.ndim == 4 else images[..., None]), target
+
+
+def inner_split(y, fold, n_splits=5, n_repeats=3, seed=0):
+    """(inner training, inner validation) indices into X of outer fold ``fold``."""
+    from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
+
+    outer = RepeatedStratifiedKFold(
+        n_splits=n_splits, n_repeats=n_repeats, random_state=seed
+    )
+    train, _ = list(outer.split(np.zeros(len(y)), y))[fold]
+    inner_train, inner_val = train_test_split(
+        train, test_size=0.2, stratify=y[train], random_state=fold
+    )
+    return np.sort(inner_train), np.sort(inner_val)
+
+
+def _extractor_path(out, name, fold):
+    return os.path.join(out, f"extractor_{name}_{fold}.pkl")
+
+
+def fit_extractor(task):
+    """The fold's feature CNN, trained on the inner training part's real images."""
+    import joblib
+
+    from gansampler.metrics import FeatureExtractor
+
+    X, y = load(task["dataset"])
+    inner_train, _ = inner_split(y, task["fold"])
+    extractor = FeatureExtractor(epochs=10, random_state=0).fit(
+        X[inner_train], y[inner_train]
+    )
+    path = _extractor_path(task["out"], task["name"], task["fold"])
+    joblib.dump(extractor, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def _scores(y_true, y_pred, minority):
+    from imblearn.metrics import geometric_mean_score
+    from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
+
+    return {
+        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+        "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
+        "geometric_mean": geometric_mean_score(y_true, y_pred, average="multiclass"),
+        "minority_recall": recall_score(
+            y_true, y_pred, labels=[minority], average="macro", zero_division=0
+        ),
+    }
+
+
+def _resampler(name, min_count):
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    if name == "random_over":
+        return RandomOverSampler(random_state=0)
+    if name == "smote":
+        return SMOTE(k_neighbors=min(5, min_count - 1), random_state=0)
+    return None
+
+
+def run_task(task):
+    """One configuration (or baseline) on one fold's inner split; a result dict."""
+    import joblib
+
+    from gansampler import DCGANOverSampler
+    from gansampler.classifiers import KerasImageClassifier
+    from gansampler.metrics import score_samples
+
+    warnings.simplefilter("ignore")
+    X, y = load(task["dataset"])
+    inner_train, inner_val = inner_split(y, task["fold"])
+    X_train, y_train = X[inner_train], y[inner_train]
+    X_val, y_val = X[inner_val], y[inner_val]
+    classes, counts = np.unique(y_train, return_counts=True)
+    minority = classes[np.argmin(counts)]
+    record = {k: task[k] for k in ("name", "fold", "config")}
+    start = time.perf_counter()
+    if task["config"] in BASELINES:
+        sampler = _resampler(task["config"], int(counts.min()))
+        X_res, y_res = (
+            (X_train, y_train)
+            if sampler is None
+            else sampler.fit_resample(X_train.reshape(len(X_train), -1), y_train)
+        )
+        X_res = X_res.reshape((-1, *X.shape[1:]))
+    else:
+        params = {**CONFIGS[task["config"]], **task["gan_params"]}
+        sampler = DCGANOverSampler(random_state=task["fold"], **params)
+        X_res, y_res = sampler.fit_resample(X_train, y_train)
+        record["recipe"] = {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in sampler.recipe_.items()
+        }
+        extractor = joblib.load(
+            _extractor_path(task["out"], task["name"], task["fold"])
+        )
+        new_X, new_y = X_res[len(X_train) :], y_res[len(X_train) :]
+        quality = {}
+        for label in sampler.generators_:
+            fake = new_X[new_y == label][: task["max_fake"]]
+            real = X_val[y_val == label]
+            try:
+                scores = score_samples(
+                    real,
+                    fake,
+                    extractor=extractor,
+                    train=X_train[y_train == label],
+                    n_subsets=50,
+                    subset_size=min(len(real), len(fake), 1000),
+                    random_state=0,
+                )
+            except ValueError:  # too few held-back images of the class
+                scores = {}
+            scores["recognised"] = float(np.mean(extractor.predict(fake) == label))
+            scores["n_fake"], scores["n_real"] = len(fake), len(real)
+            quality[str(label)] = {k: float(v) for k, v in scores.items()}
+        record["quality"] = quality
+    record["resample_s"] = time.perf_counter() - start
+    start = time.perf_counter()
+    classifier = KerasImageClassifier(
+        epochs=task["classifier_epochs"], batch_size=32, random_state=task["fold"]
+    )
+    classifier.fit(X_res, y_res)
+    record["classifier_s"] = time.perf_counter() - start
+    record.update(
+        {
+            k: float(v)
+            for k, v in _scores(y_val, classifier.predict(X_val), minority).items()
+        }
+    )
+    record["n_train"], record["n_val"] = len(y_train), len(y_val)
+    return record
+
+
+def _init_worker():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def run(args):
+    import multiprocessing
+
+    os.makedirs(args.out, exist_ok=True)
+    configs = args.configs or [
+        c for c in CONFIGS if args.dataset != "digits" or c not in NOT_FOR_DIGITS
+    ]
+    base = {
+        "dataset": args.dataset,
+        "name": args.name,
+        "out": args.out,
+        "classifier_epochs": args.classifier_epochs,
+        "gan_params": json.loads(args.gan_params),
+        "max_fake": args.max_fake,
+    }
+    log = open(os.path.join(args.out, "tasks.jsonl"), "a")
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(args.workers, context, initializer=_init_worker) as pool:
+        extractors = [
+            pool.submit(fit_extractor, {**base, "fold": fold}) for fold in args.folds
+        ]
+        baselines = [
+            pool.submit(run_task, {**base, "fold": fold, "config": config})
+            for fold in args.folds
+            for config in BASELINES
+        ]
+        for future in as_completed(extractors):
+            print("extractor", future.result(), flush=True)
+        # One configuration after another over the folds, so that a worker
+        # often finds the compiled trainer of its last task.
+        gans = [
+            pool.submit(run_task, {**base, "fold": fold, "config": config})
+            for config in configs
+            for fold in args.folds
+        ]
+        for future in as_completed(baselines + gans):
+            try:
+                record = future.result()
+            except Exception as error:  # keep the others going
+                record = {
+                    "name": args.name,
+                    "error": f"{type(error).__name__}: {error}",
+                }
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+            print(
+                "TASK",
+                record.get("config"),
+                record.get("fold"),
+                round(record.get("balanced_accuracy", math.nan), 3),
+                record.get("error", ""),
+                flush=True,
+            )
+
+
+def summary(args):
+    """Tables of the study: downstream scores and quality, mean over the folds."""
+    import pandas as pd
+
+    rows = [json.loads(line) for path in args.files for line in open(path)]
+    rows = [r for r in rows if "error" not in r]
+    out = []
+    for name in sorted({r["name"] for r in rows}):
+        part = pd.DataFrame([r for r in rows if r["name"] == name])
+        folds = sorted(part["fold"].unique())
+        pivot = part.pivot_table(
+            index="config", columns="fold", values="balanced_accuracy"
+        )
+        order = [c for c in (*BASELINES, *CONFIGS) if c in pivot.index]
+        out.append(f"\n### {name}: inner validation, {len(folds)} folds ({folds})\n")
+        out.append(
+            "| configuration | balanced accuracy | macro-F1 | minority recall | "
+            "vs random_over (wins) | vs article (wins) | KID (mean of classes) | "
+            "FID | precision | recall | recognised | memorisation ratio | GAN s |"
+        )
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        means = part.groupby("config")[
+            ["balanced_accuracy", "macro_f1", "minority_recall", "resample_s"]
+        ].mean()
+        for config in order:
+            row = means.loc[config]
+            cells = [config]
+            for metric in ("balanced_accuracy", "macro_f1", "minority_recall"):
+                cells.append(f"{row[metric]:.3f}")
+            for other in ("random_over", "article"):
+                if other in pivot.index and config != other:
+                    d = (pivot.loc[config] - pivot.loc[other]).dropna()
+                    cells.append(f"{d.mean():+.3f} ({int((d > 0).sum())}/{len(d)})")
+                else:
+                    cells.append("")
+            q = [
+                r["quality"]
+                for r in rows
+                if r["name"] == name and r["config"] == config and "quality" in r
+            ]
+            if q:
+
+                def mean_of(key, q=q):
+                    values = [c[key] for fold in q for c in fold.values() if key in c]
+                    return float(np.mean(values)) if values else math.nan
+
+                cells += [
+                    f"{mean_of('kid'):.4f}",
+                    f"{mean_of('fid'):.2f}",
+                    f"{mean_of('precision'):.2f}",
+                    f"{mean_of('recall'):.2f}",
+                    f"{mean_of('recognised'):.2f}",
+                    f"{mean_of('memorisation_ratio'):.2f}",
+                    f"{row['resample_s']:.0f}",
+                ]
+            else:
+                cells += [""] * 7
+            out.append("| " + " | ".join(cells) + " |")
+        per_class = [r for r in rows if r["name"] == name and "quality" in r]
+        labels = sorted({k for r in per_class for k in r["quality"]})
+        if labels:
+            out.append(f"\nKID per class ({name}), mean over folds:\n")
+            out.append(
+                "| configuration | " + " | ".join(f"class {k}" for k in labels) + " |"
+            )
+            out.append("|---|" + "---|" * len(labels))
+            for config in order:
+                q = [r["quality"] for r in per_class if r["config"] == config]
+                if not q:
+                    continue
+                cells = [config]
+                for k in labels:
+                    values = [f[k]["kid"] for f in q if "kid" in f.get(k, {})]
+                    cells.append(f"{np.mean(values):.4f}" if values else "")
+                out.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(out)
+    print(text)
+    return text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="mode", required=True)
+    p = sub.add_parser("run")
+    p.add_argument("--dataset", required=True, help="'digits' or an .npz")
+    p.add_argument("--name", required=True)
+    p.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--configs", nargs="*", default=None)
+    p.add_argument("--classifier-epochs", type=int, default=15)
+    p.add_argument("--gan-params", default="{}", help="JSON, e.g. precision")
+    p.add_argument("--max-fake", type=int, default=500)
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--out", default="study")
+    s = sub.add_parser("summary")
+    s.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    (run if args.mode == "run" else summary)(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -250,10 +250,13 @@ def run(args):
         for future in as_completed(extractors):
             print("extractor", future.result(), flush=True)
         # One configuration after another over the folds, so that a worker
-        # often finds the compiled trainer of its last task.
+        # often finds the compiled trainer of its last task; the two recipes
+        # first, so that a run cut short has them.
+        first = [c for c in ("article", "default") if c in configs]
+        ordered = first + [c for c in configs if c not in first]
         gans = [
             pool.submit(run_task, {**base, "fold": fold, "config": config})
-            for config in configs
+            for config in ordered
             for fold in args.folds
         ]
         for future in as_completed(baselines + gans):

@@ -9,9 +9,15 @@ demo`` balances the imbalanced digits once.
 
 Errors are reported as one line, ``gansampler: error: ...``, with exit status 2
 (set ``GANSAMPLER_TRACEBACK=1`` to see the traceback instead).
+
+Parsing the arguments (and ``--help``, ``--version``) imports neither Keras nor
+scikit-learn; a command imports Keras when it starts, with TensorFlow's C++ log
+lines silenced (``TF_CPP_MIN_LOG_LEVEL=3`` unless it is set already).
 """
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
 import time
@@ -19,9 +25,8 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from . import __version__
 from ._files import write_atomically
-from ._images import resize, to_nhwc
-from .labels import class_folder_name
 
 DATASETS = ("digits", "elpv")
 
@@ -40,6 +45,39 @@ def _say(*args, **kwargs):
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     text = " ".join(str(message).split())
     print(f"gansampler: {category.__name__}: {text}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send what is written to file descriptor 2 to /dev/null inside the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _import_keras_quietly():
+    """Import Keras and its backend without TensorFlow's C++ log lines.
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set) silences TensorFlow's C++ logging
+    from then on; the lines its libraries print while they load, before that
+    logging is set up (oneDNN and CUDA notices), are hidden by sending file
+    descriptor 2 to /dev/null during the import. A failed import still raises
+    its exception, reported as usual.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # TensorFlow's Python-side notices (retracing, ...) are not the user's.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    if "keras" in sys.modules:
+        return
+    with _stderr_silenced():
+        import keras  # noqa: F401
 
 
 class CommandError(Exception):
@@ -112,6 +150,8 @@ def _stratified_subset(X, y, n, random_state):
 
 def _load_npz(path, image_size):
     import numpy as np
+
+    from ._images import resize, to_nhwc
 
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -353,6 +393,8 @@ def _partial_results_writer(path):
 def _write_outputs(result, out, image_shape, random_state, what):
     import numpy as np
 
+    from .labels import class_folder_name
+
     written = [
         result.to_csv(out / "table.csv"),
         result.to_csv(out / "folds.csv", which="folds"),
@@ -445,6 +487,7 @@ def _balance(args):
 def _demo(args):
     from ._sampler import DCGANOverSampler
     from .datasets import load_imbalanced_digits
+    from .labels import class_folder_name
     from .monitoring import save_image_grid
 
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)
@@ -483,6 +526,9 @@ def build_parser():
     parser = _Parser(
         prog="gansampler",
         description="Over-sample minority image classes with DC-GANs.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -704,6 +750,7 @@ def main(argv=None):
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            _import_keras_quietly()
             return args.run(args)
     except KeyboardInterrupt:
         _say("gansampler: error: interrupted", file=sys.stderr)

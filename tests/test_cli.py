@@ -201,10 +201,16 @@ def test_help_of_each_command(capsys):
             assert word in text, (argv, word)
 
 
+def _without_tf_log_settings():
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command must silence TF itself
+    return env
+
+
 def test_installed_command_runs_in_a_subprocess():
     exe = shutil.which("gansampler", path=str(Path(sys.executable).parent))
     assert exe is not None, "the gansampler entry point is not installed"
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = _without_tf_log_settings()
     done = subprocess.run(
         [exe, "--help"], capture_output=True, text=True, env=env, timeout=120
     )
@@ -215,5 +221,60 @@ def test_installed_command_runs_in_a_subprocess():
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "gansampler: error: unknown resampler(s) 'gan'" in done.stderr
-    assert "Traceback" not in done.stderr
+    # Keras and TensorFlow were imported, and said nothing.
+    assert done.stderr.splitlines() == [
+        "gansampler: error: unknown resampler(s) 'gan'; choose from "
+        "none,random_over,smote,adasyn,random_under,dcgan."
+    ]
+
+
+@pytest.mark.parametrize("command", [[], ["compare"], ["balance"], ["demo"]])
+def test_help_imports_no_keras_and_writes_nothing_on_stderr(command):
+    # What the entry point runs: import gansampler.cli, call main.
+    script = (
+        "import sys\n"
+        "from gansampler.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch', 'sklearn', 'imblearn', 'scipy'})\n"
+        "print('HEAVY', heavy, 'STATUS', status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *command, "--help"],
+        capture_output=True, text=True, env=_without_tf_log_settings(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.splitlines()[-1] == "HEAVY [] STATUS 0"
+    assert "usage: gansampler" in done.stdout
+
+
+def test_importing_the_package_imports_no_keras():
+    script = (
+        "import sys, gansampler, gansampler.cli, gansampler.evaluation\n"
+        "assert 'DCGANOverSampler' in dir(gansampler)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch', 'sklearn'}))\n"
+        "from gansampler import DCGANOverSampler\n"
+        "print(DCGANOverSampler.__module__, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "gansampler._sampler True"]
+
+
+def test_version(capsys):
+    import tomllib
+
+    import gansampler
+
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        gansampler.nothing  # noqa: B018
+    assert main(["--version"]) == 0
+    pyproject = tomllib.loads(
+        (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    )
+    version = pyproject["project"]["version"]
+    assert capsys.readouterr().out == f"gansampler {version}\n"
+    assert gansampler.__version__ == version

@@ -3,8 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.model_selection import RepeatedStratifiedKFold
-from sklearn.utils.multiclass import check_classification_targets
 
 from .._images import to_nhwc, unit_float32
 from ._folds import Data, Progress, Split, run_folds
@@ -167,6 +165,8 @@ def compare_resamplers(
 
 def _checked_data(X, y, image_shape, n_splits):
     """The images, flat float32 (uint8 scaled to [0, 1]), their labels and classes."""
+    from sklearn.utils.multiclass import check_classification_targets
+
     images = to_nhwc(np.asarray(X), image_shape)
     flat = np.ascontiguousarray(unit_float32(images).reshape(len(images), -1))
     y = np.asarray(y)
@@ -204,6 +204,8 @@ def _resamplers(resamplers, random_state, data, n_splits):
 
 def _splits(data, n_splits, n_repeats, random_state):
     """The repeated stratified k-fold splits, every pipeline's the same."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
     cv = RepeatedStratifiedKFold(
         n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
     )

@@ -7,8 +7,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
-from sklearn.base import clone
 
 from ._scores import SCORES
 
@@ -179,6 +177,9 @@ def run_folds(pipelines, splits, data, *, error_score, n_jobs, verbose, on_recor
     the order of the splits, then of ``pipelines``; the samplers are those
     fitted on the first split, by name.
     """
+    from joblib import Parallel, delayed
+    from sklearn.base import clone
+
     tasks = [(name, split) for split in splits for name in pipelines]
 
     def fold(name, split):

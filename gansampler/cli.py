@@ -175,9 +175,47 @@ def _load_npz(path, image_size):
     return X, y
 
 
+def _load_folder(path, args):
+    """``load_image_folder`` with the command's options; each skipped item named.
+
+    The items the loader skips are listed on stderr one per line, as the
+    loader names them (``data.skipped``: a path or ``file.csv:line``, and the
+    reason), instead of as one long warning.
+    """
+    from .datasets import SkippedImagesWarning, load_image_folder
+
+    options = {
+        "image_column": args.image_column,
+        "label_column": args.label_column,
+    }
+    if args.labels is None:
+        given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v]
+        if given:
+            raise CommandError(f"{' and '.join(given)} need --labels CSV.")
+    elif not os.path.isfile(args.labels):
+        raise CommandError(f"--labels {args.labels}: no such file.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        data = load_image_folder(
+            path,
+            image_size=args.image_size,
+            channels=args.channels,
+            labels_csv=args.labels,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    for item, reason in data.skipped:
+        _say(f"gansampler: skipped {item}: {reason}", file=sys.stderr)
+    return data.images, data.target
+
+
 def _load_dataset(args):
     """(X, y, description) for --dataset."""
     name = args.dataset
+    folder = name not in DATASETS and not name.endswith(".npz")
+    if not folder and args.labels is not None:
+        raise CommandError(
+            f"--labels applies to an image folder given as --dataset, not {name!r}."
+        )
     if name == "digits":
         from .datasets import load_imbalanced_digits
 
@@ -204,12 +242,10 @@ def _load_dataset(args):
                 f"--dataset {name!r} is neither 'digits', 'elpv', an .npz file nor "
                 "an existing image folder."
             )
-        from .datasets import load_image_folder
-
-        X, y = load_image_folder(
-            name, image_size=args.image_size, channels=args.channels, return_X_y=True
+        X, y = _load_folder(name, args)
+        what = f"image folder {name}" + (
+            f" labelled by {args.labels}" if args.labels else ""
         )
-        what = f"image folder {name}"
     if args.max_samples is not None:
         X, y = _stratified_subset(X, y, args.max_samples, args.random_state)
         what += f", stratified subset of {len(y)}"
@@ -432,7 +468,7 @@ def _balance(args):
     import numpy as np
 
     from ._sampler import DCGANOverSampler
-    from .datasets import load_image_folder, save_image_folder
+    from .datasets import save_image_folder
 
     source = Path(args.path)
     if not source.is_dir():
@@ -448,8 +484,7 @@ def _balance(args):
             )
     if out.resolve() == source.resolve():
         raise CommandError("--out must differ from the input folder.")
-    data = load_image_folder(source, image_size=args.image_size, channels=args.channels)
-    X, y = data.images, data.target
+    X, y = _load_folder(source, args)
     _say(
         f"Loaded {len(y)} images of {'x'.join(map(str, X.shape[1:]))} from "
         f"{source}: class counts {_counts(y)}"
@@ -519,6 +554,30 @@ def _demo(args):
 
 
 # ------------------------------------------------------------------ parser
+def _add_folder_arguments(command):
+    """The options of reading an image folder, the same in every command."""
+    command.add_argument(
+        "--labels",
+        default=None,
+        metavar="CSV",
+        help="a folder of images plus this CSV of file names and labels "
+        "(Kaggle's trainLabels.csv layout: columns image,level) instead of "
+        "one sub-folder per class",
+    )
+    command.add_argument(
+        "--image-column",
+        default=None,
+        metavar="NAME",
+        help="column of --labels with the file names (image)",
+    )
+    command.add_argument(
+        "--label-column",
+        default=None,
+        metavar="NAME",
+        help="column of --labels with the class labels (level)",
+    )
+
+
 def build_parser():
     """The argument parser of the ``gansampler`` command."""
     from .evaluation import DEFAULT_RESAMPLERS
@@ -548,8 +607,8 @@ def build_parser():
         default="digits",
         metavar="NAME|PATH",
         help="'digits' (default), 'elpv' (needs elpv-dataset), an .npz file with "
-        "arrays 'images' (n,H,W[,C]) and 'target', or an image folder with one "
-        "sub-folder per class",
+        "arrays 'images' (n,H,W[,C]) and 'target', or an image folder (one "
+        "sub-folder per class, or images plus --labels CSV)",
     )
     compare.add_argument(
         "--folds",
@@ -596,6 +655,7 @@ def build_parser():
         default=None,
         help="channels of folder images (default: as read)",
     )
+    _add_folder_arguments(compare)
     compare.add_argument(
         "--max-samples",
         type=_positive_int,
@@ -653,11 +713,16 @@ def build_parser():
     balance = commands.add_parser(
         "balance",
         help="write DC-GAN images that balance an image folder",
-        description="Load an image folder (one sub-folder per class), train a "
+        description="Load an image folder (one sub-folder per class, or a folder "
+        "of images plus --labels CSV), train a "
         "DC-GAN per class that has to grow and write only the generated images, "
         "one sub-folder per class, into --out (which must be new or empty).",
     )
-    balance.add_argument("path", help="image folder, one sub-folder per class")
+    balance.add_argument(
+        "path",
+        metavar="FOLDER",
+        help="image folder: one sub-folder per class, or images plus --labels",
+    )
     balance.add_argument(
         "--out",
         required=True,
@@ -678,6 +743,7 @@ def build_parser():
         default=None,
         help="1 (grey) or 3 (RGB); default: as read",
     )
+    _add_folder_arguments(balance)
     balance.add_argument(
         "--epochs",
         type=_epochs,

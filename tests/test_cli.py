@@ -278,3 +278,91 @@ def test_version(capsys):
     version = pyproject["project"]["version"]
     assert capsys.readouterr().out == f"gansampler {version}\n"
     assert gansampler.__version__ == version
+
+
+@pytest.fixture
+def kaggle_folder(tmp_path):
+    """The article's layout: images in one folder plus trainLabels.csv (image,level).
+
+    Classes 0 (20 images) and 1 (8); the CSV names files without their
+    extension. Three items are skipped: an image the CSV does not list, a
+    text file and a CSV row without a file.
+    """
+    from PIL import Image
+
+    folder = tmp_path / "train"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    rows = ["image,level"]
+    for i in range(28):
+        level = int(i >= 20)
+        pixels = rng.integers(0, 256, (8, 8), dtype=np.uint8)
+        Image.fromarray(pixels, "L").save(folder / f"{i}_left.png")
+        rows.append(f"{i}_left,{level}")
+    Image.fromarray(np.zeros((8, 8), np.uint8), "L").save(folder / "unlisted.png")
+    (folder / "notes.txt").write_text("not an image")
+    rows.append("99_right,1")
+    (folder / "trainLabels.csv").write_text("\n".join(rows) + "\n")
+    return folder, folder / "trainLabels.csv"
+
+
+def skipped_lines(folder, labels, **columns):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        skipped = load_image_folder(folder, labels_csv=labels, **columns).skipped
+    assert len(skipped) == 3
+    return [f"gansampler: skipped {item}: {reason}" for item, reason in skipped]
+
+
+def test_balance_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsys):
+    folder, labels = kaggle_folder
+    out = tmp_path / "generated"
+    argv = ["balance", str(folder), "--labels", str(labels), "--out", str(out)]
+    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 0
+    captured = capsys.readouterr()
+    # Each skipped item on its own line, named as the library names it.
+    assert captured.err.splitlines() == skipped_lines(folder, labels)
+    assert "Wrote 12 generated images" in captured.out
+    data = load_image_folder(out)
+    assert data.images.shape == (12, 8, 8, 1) and set(data.target) == {1}
+
+
+def test_compare_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsys):
+    folder, labels = kaggle_folder
+    renamed = tmp_path / "labels.csv"
+    text = labels.read_text().replace("image,level", "file,grade")
+    renamed.write_text(text)
+    labels.unlink()
+    argv = [
+        "compare", "--dataset", str(folder), "--labels", str(renamed),
+        "--image-column", "file", "--label-column", "grade", "--folds", "2",
+        "--resamplers", "none,random_over", "--classifier-epochs", "1",
+        "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "28 images of 8x8x1" in captured.out
+    assert "class counts {0: 20, 1: 8}" in captured.out
+    skipped = skipped_lines(folder, renamed, image_column="file", label_column="grade")
+    assert [line for line in captured.err.splitlines() if "skipped" in line] == skipped
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["compare", "--labels", "x.csv"], "--labels applies to an image folder"),
+        (["compare", "--dataset", "{folder}", "--labels", "/no/such.csv"],
+         "--labels /no/such.csv: no such file"),
+        (["balance", "{folder}", "--out", "{tmp}/o", "--image-column", "x"],
+         "--image-column need --labels CSV"),
+        (["balance", "{folder}", "--out", "{tmp}/o", "--labels", "{folder}/trainLabels.csv",
+          "--label-column", "grade"], "no column(s) ['grade']"),
+    ],
+)  # fmt: skip
+def test_labels_errors_are_one_line(argv, expected, kaggle_folder, tmp_path, capsys):
+    folder, _ = kaggle_folder
+    argv = [a.format(folder=folder, tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    assert expected in one_error_line(capsys)

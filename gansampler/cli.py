@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
@@ -252,6 +253,72 @@ def _load_dataset(args):
     return X, y, what
 
 
+# ------------------------------------------------------------------ outputs
+def _check_out(out, *, empty=False):
+    """Refuse, before the data is read, an --out that is a file or is in use."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} exists and is not a folder.")
+    if empty and out.is_dir() and any(out.iterdir()):
+        raise CommandError(
+            f"--out {out} is not empty; refusing to write into it (choose a new "
+            "or empty folder)."
+        )
+    return out
+
+
+@contextlib.contextmanager
+def _output_folder(out, files=()):
+    """Make the --out folder and prove it writable before any training.
+
+    A file is created in it and removed again (where the folder cannot be made
+    or written, the command fails now rather than after training), and none
+    of ``files``, the names the command will write, may be a folder there. A
+    folder made here is removed again if the command then fails with it still
+    empty.
+    """
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=out, prefix=".gansampler-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CommandError(
+            f"--out {out}: cannot write there ({error.strerror or error})."
+        ) from None
+    taken = [name for name in files if (out / name).is_dir()]
+    try:
+        if taken:
+            raise CommandError(
+                f"--out {out} holds a folder {taken[0]!r} where a file of that name "
+                "is to be written."
+            )
+        yield out
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only while it is empty
+        raise
+
+
+def _grid_names(labels):
+    """The grid file of each label, ``generated_class_<label>.png``: unique names."""
+    from .labels import class_folder_name, label_text
+
+    names = {}
+    for label in labels:
+        name = f"generated_{class_folder_name(label)}.png"
+        if name in names.values():
+            (other,) = (k for k, v in names.items() if v == name)
+            raise CommandError(
+                f"classes {label_text(other)} and {label_text(label)} would share "
+                f"the grid file {name}; rename one of them."
+            )
+        names[label] = name
+    return names
+
+
 def _counts(y):
     return dict(sorted(Counter(y.tolist()).items()))
 
@@ -288,7 +355,7 @@ def _gan_params(settings):
 def _compare(args):
     import numpy as np
 
-    from .evaluation import DEFAULT_RESAMPLERS, compare_resamplers, default_resamplers
+    from .evaluation import DEFAULT_RESAMPLERS, default_resamplers
 
     names = [n.strip() for n in args.resamplers.split(",") if n.strip()]
     unknown = [n for n in names if n not in DEFAULT_RESAMPLERS]
@@ -299,11 +366,7 @@ def _compare(args):
         )
     if len(set(names)) != len(names):
         raise CommandError(f"--resamplers names one twice: {args.resamplers}")
-    out = None
-    if args.out is not None:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise CommandError(f"--out {out} exists and is not a folder.")
+    out = None if args.out is None else _check_out(args.out)
 
     defaults = DIGITS_DEFAULTS if args.dataset == "digits" else OTHER_DEFAULTS
     chosen = {}
@@ -363,9 +426,30 @@ def _compare(args):
         f"precision {args.precision}.",
     )
 
+    if out is None:
+        return _run_comparison(args, X, y, what, chosen, classifier, resamplers, None)
+    grids = _grid_names(np.unique(y)) if "dcgan" in names else {}
+    with _output_folder(out, [*OUTPUT_FILES, *grids.values()]):
+        return _run_comparison(args, X, y, what, chosen, classifier, resamplers, out)
+
+
+#: The files ``compare --out`` writes, besides the grids of generated images.
+OUTPUT_FILES = (
+    "table.csv",
+    "folds.csv",
+    "tests.csv",
+    "results.json",
+    "comparison.png",
+    "folds.partial.csv",
+)
+
+
+def _run_comparison(args, X, y, what, chosen, classifier, resamplers, out):
+    """Run the comparison, print its tables and write them into ``out``."""
+    from .evaluation import compare_resamplers
+
     callback = None
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         partial = out / "folds.partial.csv"
         partial.unlink(missing_ok=True)
         callback = _partial_results_writer(partial)
@@ -429,8 +513,6 @@ def _partial_results_writer(path):
 def _write_outputs(result, out, image_shape, random_state, what):
     import numpy as np
 
-    from .labels import class_folder_name
-
     written = [
         result.to_csv(out / "table.csv"),
         result.to_csv(out / "folds.csv", which="folds"),
@@ -451,11 +533,11 @@ def _write_outputs(result, out, image_shape, random_state, what):
         from .monitoring import save_image_grid
 
         scale = max(1, 64 // int(image_shape[0]))
+        grids = _grid_names(sampler.generators_)
         for label in sampler.generators_:
             images = sampler.generate(label, 49, random_state=random_state)
             images = np.clip(images.reshape((-1, *image_shape)), 0, 1)
-            grid = out / f"generated_{class_folder_name(label)}.png"
-            written.append(save_image_grid(images, grid, scale=scale))
+            written.append(save_image_grid(images, out / grids[label], scale=scale))
     _say()
     _say(
         f"Wrote {len(written)} files into {out}/: "
@@ -469,19 +551,12 @@ def _balance(args):
 
     from ._sampler import DCGANOverSampler
     from .datasets import save_image_folder
+    from .datasets._image_folders import class_folders
 
     source = Path(args.path)
     if not source.is_dir():
         raise CommandError(f"image folder not found: {source}")
-    out = Path(args.out)
-    if out.exists():
-        if not out.is_dir():
-            raise CommandError(f"--out {out} exists and is not a folder.")
-        if any(out.iterdir()):
-            raise CommandError(
-                f"--out {out} is not empty; refusing to write into it (choose a new "
-                "or empty folder)."
-            )
+    out = _check_out(args.out, empty=True)
     if out.resolve() == source.resolve():
         raise CommandError("--out must differ from the input folder.")
     X, y = _load_folder(source, args)
@@ -491,6 +566,7 @@ def _balance(args):
     )
     if len(np.unique(y)) < 2:
         raise CommandError(f"{source} holds a single class; nothing to balance.")
+    class_folders(y)  # labels that cannot name a folder fail now, not after training
     sampler = DCGANOverSampler(
         sampling_strategy=args.sampling_strategy,
         epochs=args.epochs,
@@ -498,18 +574,19 @@ def _balance(args):
         random_state=args.random_state,
         verbose=args.verbose,
     )
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    new_X, new_y = X_res[len(X) :], y_res[len(X) :]
-    _say(
-        f"Trained {len(sampler.generators_)} DC-GAN(s) in {seconds:.1f} s; class "
-        f"counts after balancing {_counts(y_res)}"
-    )
-    if len(new_y) == 0:
-        _say("Nothing to generate: the classes are already balanced.")
-        return 0
-    paths = save_image_folder(new_X, new_y, out, prefix="generated", overwrite=False)
+    with _output_folder(out):
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        new_X, new_y = X_res[len(X) :], y_res[len(X) :]
+        _say(
+            f"Trained {len(sampler.generators_)} DC-GAN(s) in {seconds:.1f} s; class "
+            f"counts after balancing {_counts(y_res)}"
+        )
+        if len(new_y) == 0:
+            _say("Nothing to generate: the classes are already balanced.")
+            return 0
+        paths = save_image_folder(new_X, new_y, out, prefix="generated")
     per_class = _counts(new_y)
     _say(
         f"Wrote {len(paths)} generated images into {out}/ "
@@ -520,36 +597,35 @@ def _balance(args):
 
 # ------------------------------------------------------------------ demo
 def _demo(args):
+    import numpy as np
+
     from ._sampler import DCGANOverSampler
     from .datasets import load_imbalanced_digits
-    from .labels import class_folder_name
     from .monitoring import save_image_grid
 
+    out = _check_out(args.out)
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)
     _say(f"Imbalanced digits: {len(X)} images of 8x8, class counts {_counts(y)}")
-    epochs = "auto" if args.epochs is None else args.epochs
     sampler = DCGANOverSampler(
-        epochs=epochs, random_state=args.random_state, verbose=args.verbose
+        epochs=args.epochs, random_state=args.random_state, verbose=args.verbose
     )
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    n_epochs = sum(len(history["g_loss"]) for history in sampler.history_.values())
-    _say(
-        f"Trained {len(sampler.generators_)} DC-GANs (epochs={epochs!r}, {n_epochs} "
-        f"epochs in all) in {seconds:.1f} s and added {len(X_res) - len(X)} images: "
-        f"class counts now {_counts(y_res)}"
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    new_X, new_y = X_res[len(X) :], y_res[len(X) :]
-    for label in sampler.generators_:
-        path = save_image_grid(
-            new_X[new_y == label][:49],
-            out / f"generated_{class_folder_name(label)}.png",
-            scale=4,
+    grids = _grid_names(np.unique(y))
+    with _output_folder(out, grids.values()):
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        n_epochs = sum(len(history["g_loss"]) for history in sampler.history_.values())
+        _say(
+            f"Trained {len(sampler.generators_)} DC-GANs (epochs={args.epochs!r}, "
+            f"{n_epochs} epochs in all) in {seconds:.1f} s and added "
+            f"{len(X_res) - len(X)} images: class counts now {_counts(y_res)}"
         )
-        _say(f"  class {label}: grid of generated images in {path}")
+        new_X, new_y = X_res[len(X) :], y_res[len(X) :]
+        for label in sampler.generators_:
+            path = save_image_grid(
+                new_X[new_y == label][:49], out / grids[label], scale=4
+            )
+            _say(f"  class {label}: grid of generated images in {path}")
     return 0
 
 
@@ -775,13 +851,15 @@ def build_parser():
     )
     demo.add_argument(
         "--epochs",
-        type=int,
-        default=None,
-        help="epochs per class (default: auto, about 1,000 updates)",
+        type=_epochs,
+        default="auto",
+        help="GAN epochs per class, an int or 'auto' (default: about 1,000 "
+        "generator updates per class)",
     )
     demo.add_argument(
         "--out",
         default="gansampler-demo",
+        metavar="DIR",
         help="folder for the image grids (gansampler-demo)",
     )
     demo.add_argument("--random-state", type=int, default=0, help="seed (0)")

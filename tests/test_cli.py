@@ -121,6 +121,11 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     assert data.images.shape == (14, 8, 8, 1)
     assert set(data.target.tolist()) == {"dog"}
     assert not (out / "cat").exists()
+    # Files and folders get the permissions the umask gives (not 0600).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert {p.stat().st_mode & 0o777 for p in out.rglob("*.png")} == {0o666 & ~mask}
+    assert (out / "dog").stat().st_mode & 0o777 == 0o777 & ~mask
     before = sorted(p.stat().st_mtime_ns for p in out.rglob("*.png"))
 
     status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
@@ -366,3 +371,113 @@ def test_labels_errors_are_one_line(argv, expected, kaggle_folder, tmp_path, cap
     argv = [a.format(folder=folder, tmp=tmp_path) for a in argv]
     assert main(argv) == 2
     assert expected in one_error_line(capsys)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Training of any kind fails the test: outputs must be checked first."""
+    import gansampler.evaluation
+    from gansampler._sampler import DCGANOverSampler
+
+    def trained(*args, **kwargs):
+        raise AssertionError("training started before the outputs were checked")
+
+    monkeypatch.setattr(DCGANOverSampler, "fit_resample", trained)
+    monkeypatch.setattr(gansampler.evaluation, "compare_resamplers", trained)
+
+
+@pytest.fixture
+def two_class_folder(tmp_path):
+    source = tmp_path / "images"
+    X = np.random.default_rng(0).integers(0, 256, (26, 8, 8, 1), dtype=np.uint8)
+    save_image_folder(X, np.array(["cat"] * 20 + ["dog"] * 6), source)
+    return source
+
+
+def _command(kind, source, out):
+    return {
+        "balance": ["balance", str(source), "--out", str(out)],
+        "demo": ["demo", "--out", str(out)],
+        "compare": ["compare", "--resamplers", "none,dcgan", "--out", str(out)],
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["balance", "demo", "compare"])
+def test_an_out_that_is_a_file_fails_before_training(
+    kind, two_class_folder, tmp_path, no_training, capsys
+):
+    out = tmp_path / "taken"
+    out.write_text("precious")
+    assert main(_command(kind, two_class_folder, out)) == 2
+    assert f"--out {out} exists and is not a folder" in one_error_line(capsys)
+    assert out.read_text() == "precious"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+@pytest.mark.parametrize(
+    "kind, out",
+    [
+        ("balance", "/proc/gansampler-out"),  # cannot be made, even by root
+        ("demo", "/proc/self"),  # exists; no file can be created in it
+        ("compare", "/proc/self"),
+    ],
+)
+def test_an_unwritable_out_fails_before_training(
+    kind, out, two_class_folder, no_training, capsys
+):
+    assert main(_command(kind, two_class_folder, out)) == 2
+    assert f"--out {out}: cannot write there" in one_error_line(capsys)
+
+
+def test_a_folder_where_a_result_file_goes_fails_before_training(
+    tmp_path, no_training, capsys
+):
+    out = tmp_path / "results"
+    (out / "generated_class_9.png").mkdir(parents=True)
+    assert main(_command("compare", None, out)) == 2
+    assert "holds a folder 'generated_class_9.png'" in one_error_line(capsys)
+
+
+def test_a_label_that_cannot_name_a_folder_fails_before_training(
+    kaggle_folder, tmp_path, no_training, capsys
+):
+    folder, labels = kaggle_folder
+    labels.write_text(labels.read_text().replace(",1\n", ",a/b\n"))
+    out = tmp_path / "out"
+    argv = ["balance", str(folder), "--labels", str(labels), "--out", str(out)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert "Label 'a/b' cannot be used as a folder name" in error
+    assert not out.exists()
+
+
+def test_a_failed_command_removes_the_out_folder_it_made(tmp_path, monkeypatch, capsys):
+    from gansampler._sampler import DCGANOverSampler
+
+    def fails(*args, **kwargs):
+        raise ValueError("the GAN failed")
+
+    monkeypatch.setattr(DCGANOverSampler, "fit_resample", fails)
+    out = tmp_path / "new" / "demo"
+    assert main(["demo", "--out", str(out)]) == 2
+    assert "the GAN failed" in one_error_line(capsys)
+    assert not out.exists() and (tmp_path / "new").is_dir()
+
+
+def test_compare_out_with_a_slash_in_a_label(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    target = np.array(["ok"] * 16 + ["crack/edge"] * 6)
+    path = tmp_path / "labels.npz"
+    images = rng.integers(0, 256, (len(target), 8, 8), dtype=np.uint8)
+    np.savez(path, images=images, target=target)
+    out = tmp_path / "out"
+    argv = [
+        "compare", "--dataset", str(path), "--folds", "2", "--resamplers", "dcgan",
+        "--epochs", "1", "--classifier-epochs", "1", "--verbose", "0",
+        "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (out / "generated_class_crack_edge.png").read_bytes()[:8] == PNG
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("gen")) == [
+        "generated_class_crack_edge.png"
+    ]

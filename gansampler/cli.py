@@ -118,19 +118,55 @@ def _positive_int(text):
 
 
 def _strategy(text):
+    """A strategy name, a float (two classes) or ``LABEL=COUNT,...`` as a dict."""
     names = {"auto", "minority", "not minority", "not majority", "all"}
     if text in names:
         return text
+    if "=" in text:
+        counts = {}
+        for pair in text.split(","):
+            label, _, count = (part.strip() for part in pair.rpartition("="))
+            if not label or not count.isdigit() or label in counts:
+                raise argparse.ArgumentTypeError(
+                    "expected LABEL=COUNT[,LABEL=COUNT...], each label once, counts "
+                    f"whole numbers, got {text!r}"
+                )
+            counts[label] = int(count)
+        return counts
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(sorted(names))} or a float (two classes), "
-            f"got {text!r}"
+            f"must be one of {', '.join(sorted(names))}, a float (two classes) or "
+            f"LABEL=COUNT[,LABEL=COUNT...], got {text!r}"
         ) from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"a float must be in (0, 1], got {text!r}")
     return value
+
+
+def _class_strategy(strategy, y):
+    """``--sampling-strategy`` for the labels of ``y``: counts keyed by the labels."""
+    import numpy as np
+
+    classes = np.unique(y)
+    if isinstance(strategy, float) and len(classes) > 2:
+        raise CommandError(
+            f"--sampling-strategy {strategy} (a float) is for two classes; there "
+            f"are {len(classes)}. Give the count wanted per class instead, e.g. "
+            f"--sampling-strategy {classes[-1]}={int(np.sum(y == classes[0]))}, "
+            "or a name such as auto."
+        )
+    if not isinstance(strategy, dict):
+        return strategy
+    by_name = {str(label): label for label in classes.tolist()}
+    unknown = [name for name in strategy if name not in by_name]
+    if unknown:
+        raise CommandError(
+            f"--sampling-strategy names no class {', '.join(unknown)}; the classes "
+            f"are {', '.join(by_name)}."
+        )
+    return {by_name[name]: count for name, count in strategy.items()}
 
 
 # ------------------------------------------------------------------ data
@@ -324,22 +360,39 @@ def _counts(y):
 
 
 # ------------------------------------------------------------------ compare
-def _gan_params(settings):
+#: The DCGANOverSampler parameters that have an option of their own, per
+#: command; --gan-param sets the others.
+SAMPLER_OPTIONS = {
+    "compare": ("epochs", "precision", "random_state", "verbose"),
+    "balance": ("epochs", "precision", "random_state", "verbose", "sampling_strategy"),
+}
+
+
+def _gan_param_names(command):
+    """The DCGANOverSampler parameters that ``--gan-param`` sets in ``command``."""
+    from ._sampler import DCGANOverSampler
+
+    return set(DCGANOverSampler().get_params()) - set(SAMPLER_OPTIONS[command])
+
+
+def _gan_params(settings, command="compare"):
     """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
     import ast
 
     from ._sampler import DCGANOverSampler
 
-    allowed = set(DCGANOverSampler().get_params()) - {"epochs", "precision"}
+    allowed = _gan_param_names(command)
     params = {}
     for setting in settings or ():
         name, sep, text = setting.partition("=")
         name = name.strip()
         if not sep or name not in allowed:
+            own = ", ".join(
+                f"--{n.replace('_', '-')}" for n in SAMPLER_OPTIONS[command]
+            )
             raise CommandError(
                 f"--gan-param {setting!r}: expected NAME=VALUE with NAME one of "
-                f"{', '.join(sorted(allowed))} (--epochs and --precision have "
-                "their own options)."
+                f"{', '.join(sorted(allowed))} ({own} have their own options)."
             )
         try:
             params[name] = ast.literal_eval(text.strip())
@@ -568,11 +621,12 @@ def _balance(args):
         raise CommandError(f"{source} holds a single class; nothing to balance.")
     class_folders(y)  # labels that cannot name a folder fail now, not after training
     sampler = DCGANOverSampler(
-        sampling_strategy=args.sampling_strategy,
+        sampling_strategy=_class_strategy(args.sampling_strategy, y),
         epochs=args.epochs,
         precision=args.precision,
         random_state=args.random_state,
         verbose=args.verbose,
+        **_gan_params(args.gan_param, "balance"),
     )
     with _output_folder(out):
         start = time.perf_counter()
@@ -651,6 +705,16 @@ def _add_folder_arguments(command):
         default=None,
         metavar="NAME",
         help="column of --labels with the class labels (level)",
+    )
+
+
+def _add_gan_param_argument(command):
+    command.add_argument(
+        "--gan-param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="another DCGANOverSampler parameter, as a Python literal, e.g. "
+        "d_learning_rate=2e-4 or choose_generator=False (repeatable)",
     )
 
 
@@ -764,13 +828,7 @@ def build_parser():
         choices=("float32", "bfloat16", "float16"),
         help="GAN compute precision (float32; bfloat16 on GPUs)",
     )
-    compare.add_argument(
-        "--gan-param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="another DCGANOverSampler parameter, e.g. d_learning_rate=2e-4 "
-        "(repeatable)",
-    )
+    _add_gan_param_argument(compare)
     compare.add_argument(
         "--n-jobs",
         type=int,
@@ -830,8 +888,10 @@ def build_parser():
         "--sampling-strategy",
         type=_strategy,
         default="auto",
-        help="auto (= not majority), minority, 'not minority', "
-        "'not majority', all, or a float for two classes",
+        metavar="STRATEGY",
+        help="auto (= not majority), minority, 'not minority', 'not majority', "
+        "all, a float for two classes, or the count wanted per class, "
+        "LABEL=COUNT[,LABEL=COUNT...]",
     )
     balance.add_argument(
         "--precision",
@@ -839,6 +899,7 @@ def build_parser():
         choices=("float32", "bfloat16", "float16"),
         help="GAN compute precision (float32)",
     )
+    _add_gan_param_argument(balance)
     balance.add_argument("--random-state", type=int, default=0, help="seed (0)")
     balance.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
     balance.set_defaults(run=_balance)
@@ -866,6 +927,36 @@ def build_parser():
     demo.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
     demo.set_defaults(run=_demo)
     return parser
+
+
+# The library's advice, as the options of the command line.
+ADVICE = (
+    (r"\bimage_size=\(height, width\)", "--image-size N"),
+    (r"\bimage_column= / label_column=", "--image-column / --label-column"),
+    (r"\blabels_csv\b", "--labels CSV"),
+)
+
+
+def _in_command_terms(message, command):
+    """A library error message whose advice names the command's options.
+
+    The library's messages name its parameters (``image_size=(height,
+    width)``, ``choose_generator=False``); the command line has options for
+    them (``--image-size N``, ``--gan-param choose_generator=False``).
+    """
+    import re
+
+    for pattern, option in ADVICE:
+        message = re.sub(pattern, option, message)
+    # Only the sampler, once imported, gives advice about its parameters.
+    if command in SAMPLER_OPTIONS and "gansampler._sampler" in sys.modules:
+        names = "|".join(sorted(_gan_param_names(command)))
+        message = re.sub(rf"(?<![\w'\"-])({names})=", r"--gan-param \1=", message)
+        for name in SAMPLER_OPTIONS[command]:
+            if "_" in name:  # a name no sentence uses: random_state, ...
+                option = "--" + name.replace("_", "-")
+                message = re.sub(rf"(?<![\w-]){name}\b", option, message)
+    return message
 
 
 def main(argv=None):
@@ -906,6 +997,8 @@ def main(argv=None):
             message = str(error)
         else:
             message = f"{type(error).__name__}: {error}"
+        if not isinstance(error, CommandError):
+            message = _in_command_terms(message, args.command)
         message = " ".join(message.split()) or type(error).__name__
         _say(f"gansampler: error: {message}", file=sys.stderr)
         return 2

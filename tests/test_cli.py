@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -481,3 +482,97 @@ def test_compare_out_with_a_slash_in_a_label(tmp_path, capsys):
     assert sorted(p.name for p in out.iterdir() if p.name.startswith("gen")) == [
         "generated_class_crack_edge.png"
     ]
+
+
+def _options_of(command):
+    from gansampler.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = (a for a in parser._actions if hasattr(a, "choices") and a.choices)
+    return {o for a in commands.choices[command]._actions for o in a.option_strings}
+
+
+def _folder_case(case, tmp_path):
+    """An image folder that the library refuses, with advice about a parameter."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / case
+    if case == "one image":
+        y = np.array(["cat"] * 20 + ["dog"])
+        save_image_folder(rng.integers(0, 256, (21, 8, 8), dtype=np.uint8), y, folder)
+    elif case == "sizes":
+        save_image_folder(rng.integers(0, 256, (20, 8, 8), dtype=np.uint8),
+                          ["cat"] * 14 + ["dog"] * 6, folder)  # fmt: skip
+        Image.fromarray(np.zeros((10, 10), np.uint8)).save(folder / "dog" / "big.png")
+    elif case == "flat":
+        folder.mkdir()
+        for i in range(4):
+            Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / f"{i}.png")
+    elif case == "float":
+        y = np.array([0] * 14 + [1] * 6 + [2] * 5)
+        save_image_folder(rng.integers(0, 256, (25, 8, 8), dtype=np.uint8), y, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "case, extra, advice, follow",
+    [
+        ("one image", [], "Pass --gan-param choose_generator=False",
+         ["--gan-param", "choose_generator=False"]),
+        ("sizes", [], "pass --image-size N", ["--image-size", "8"]),
+        ("flat", [], "pass --labels CSV", None),
+        ("float", ["--sampling-strategy", "0.5"], "--sampling-strategy 2=14",
+         ["--sampling-strategy", "2=14"]),
+    ],
+)  # fmt: skip
+def test_advice_names_options_the_command_has(
+    case, extra, advice, follow, tmp_path, capsys
+):
+    folder = _folder_case(case, tmp_path)
+    argv = ["balance", str(folder), "--out", str(tmp_path / "out"), *extra]
+    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert advice in error
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", error))
+    assert named and named <= _options_of("balance"), named
+    library = r"(?<!--gan-param )(?<![\w-])(choose_generator|image_size|labels_csv|sampling_strategy)\b"
+    assert not re.search(library, error), error
+    if follow is not None:  # the advice works
+        assert main([*argv, *follow, "--epochs", "1", "--verbose", "0"]) == 0
+        assert "Wrote" in capsys.readouterr().out
+
+
+def test_compare_advice_for_a_folder_of_mixed_sizes(tmp_path, capsys):
+    folder = _folder_case("sizes", tmp_path)
+    assert main(["compare", "--dataset", str(folder), "--resamplers", "none"]) == 2
+    assert "pass --image-size N to resize" in one_error_line(capsys)
+
+
+def test_sampling_strategy_counts_per_class(capsys, tmp_path):
+    from gansampler.cli import _class_strategy, _strategy
+
+    assert _strategy("dog=20, cat=3") == {"dog": 20, "cat": 3}
+    assert _strategy("0.5") == 0.5 and _strategy("not minority") == "not minority"
+    assert _class_strategy({"1": 9}, np.array([0, 1, 1])) == {1: 9}
+    folder = _folder_case("float", tmp_path)
+    for value, message in [
+        ("dog=x", "expected LABEL=COUNT"),
+        ("1=2,1=3", "each label once"),
+        ("7=40", "--sampling-strategy names no class 7; the classes are 0, 1, 2."),
+    ]:
+        argv = ["balance", str(folder), "--out", str(tmp_path / "o"),
+                "--sampling-strategy", value]  # fmt: skip
+        assert main(argv) == 2
+        assert message in one_error_line(capsys)
+
+
+def test_gan_param_refuses_what_has_an_option(capsys, tmp_path):
+    folder = _folder_case("float", tmp_path)
+    out = str(tmp_path / "o")
+    for argv in (
+        ["balance", str(folder), "--out", out, "--gan-param", "sampling_strategy=1"],
+        ["compare", "--gan-param", "random_state=1"],
+    ):
+        assert main(argv) == 2
+        assert "have their own options" in one_error_line(capsys)

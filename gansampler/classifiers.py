@@ -135,8 +135,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         model is built and trained, and restored afterwards. No Keras global
         setting (dtype policy, global seed) is changed.
     verbose : int, default=0
-        Keras verbosity of ``fit`` (0 silent, 1 progress bar, 2 one line per
-        epoch).
+        Keras verbosity of ``fit`` (0 silent, 1 a progress bar per epoch, 2
+        one line per epoch), each epoch shown as "Epoch k/epochs".
 
     Attributes
     ----------
@@ -302,6 +302,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sw = _check_sample_weight(sample_weight, images, dtype=np.float32)
 
+        import keras
+
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(_MAX_SEED))
         shuffle_rng = np.random.default_rng(seed)
@@ -345,6 +347,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                     else (images[val_idx], y_enc[val_idx], sw[val_idx])
                 )
             history: dict = {}
+            # One fit call per epoch, each stopped after its epoch, so that
+            # Keras counts (and shows) "Epoch 3/20" of the whole training.
+            one_epoch = keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", True)
+            )
             for epoch in range(self.epochs):
                 # Our own seeded shuffle; Keras' shuffle draws from TF's global
                 # seed.
@@ -354,11 +361,12 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                     y_enc[order],
                     sample_weight=None if sw is None else sw[order],
                     batch_size=self.batch_size,
-                    epochs=epoch + 1,
+                    epochs=self.epochs,
                     initial_epoch=epoch,
                     shuffle=False,
                     class_weight=class_weight,
                     validation_data=validation_data,
+                    callbacks=[one_epoch],
                     verbose=self.verbose,
                 )
                 for key, values in result.history.items():

@@ -708,6 +708,18 @@ def _add_folder_arguments(command):
     )
 
 
+def _add_training_verbose_argument(command):
+    command.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="0 quiet; 1 (default) a progress bar per class, with the time left, "
+        "on stderr (drawn in place on a terminal, written once when it ends "
+        "elsewhere); 2 also the article's line per epoch on stdout",
+    )
+
+
 def _add_gan_param_argument(command):
     command.add_argument(
         "--gan-param",
@@ -839,8 +851,9 @@ def build_parser():
         "--verbose",
         type=int,
         default=1,
-        help="0 quiet, 1 a line per fold on stderr (default), 2 "
-        "also GAN and classifier progress",
+        help="0 quiet; 1 (default) a progress bar of the folds with the time "
+        "left and a line per fold, on stderr; 2 also a bar per GAN class and "
+        "the classifier's Keras progress",
     )
     compare.set_defaults(run=_compare)
 
@@ -901,7 +914,7 @@ def build_parser():
     )
     _add_gan_param_argument(balance)
     balance.add_argument("--random-state", type=int, default=0, help="seed (0)")
-    balance.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
+    _add_training_verbose_argument(balance)
     balance.set_defaults(run=_balance)
 
     demo = commands.add_parser(
@@ -924,7 +937,7 @@ def build_parser():
         help="folder for the image grids (gansampler-demo)",
     )
     demo.add_argument("--random-state", type=int, default=0, help="seed (0)")
-    demo.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
+    _add_training_verbose_argument(demo)
     demo.set_defaults(run=_demo)
     return parser
 

@@ -89,8 +89,10 @@ def compare_resamplers(
     n_jobs : int or None, default=None
         Folds run in parallel with joblib (None: one at a time).
     verbose : int, default=0
-        1: one line per fitted fold on stderr; 2: also the resamplers' and
-        classifier's own output.
+        1: a progress bar of the folds on stderr, with the time left (drawn
+        in place on a terminal, written once when it ends elsewhere), and a
+        line per scored fold; 2: also the resamplers' and the classifier's
+        own progress.
     callback : callable or None, default=None
         Called with each fold's record (a dict, a row of ``folds``) as soon as
         it is scored (with ``n_jobs`` above 1 in the order the folds finish),
@@ -150,15 +152,16 @@ def compare_resamplers(
         if callback is not None:
             callback(dict(record))
 
-    records, fitted = run_folds(
-        pipelines,
-        splits,
-        data,
-        error_score=error_score,
-        n_jobs=n_jobs,
-        verbose=verbose,
-        on_record=on_record,
-    )
+    with progress.shown():
+        records, fitted = run_folds(
+            pipelines,
+            splits,
+            data,
+            error_score=error_score,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            on_record=on_record,
+        )
     params = _params(data, pipelines, n_splits, n_repeats, random_state)
     return _result(records, fitted, pipelines, splits, reference, params)
 

@@ -42,7 +42,9 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     MaxPooling2D(2)`` with 32, 64, 128, 256, 256 filters, one more convolution
     block without pooling, ``GlobalAveragePooling2D``, ``Dropout(0.3)`` and a
     ``Dense`` softmax layer. An 8x8 image gets one pooling block, 32x32 three and
-    128x128 five (down to 4x4 before the global pooling). Batch normalization
+    128x128 five (down to 4x4 before the global pooling). Every layer reads
+    ``(H, W, C)`` images (``data_format="channels_last"``), whatever
+    ``keras.config.image_data_format()`` is set to. Batch normalization
     uses ``momentum=0.9`` rather than Keras' 0.99 so that its moving statistics
     settle within short trainings (with 0.99, five epochs on digits left them far
     enough off to give chance-level predictions).
@@ -75,17 +77,23 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     height, width, _ = (int(v) for v in input_shape)
     n_pool = int(np.clip(int(np.log2(max(min(height, width), 1))) - 2, 1, 5))
 
+    # Images are (H, W, C) whatever keras.config.image_data_format() says.
+    fmt = "channels_last"
     inputs = keras.Input(shape=tuple(int(v) for v in input_shape))
     x = inputs
     for i in range(n_pool):
-        x = layers.Conv2D(min(32 * 2**i, 256), 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.Conv2D(
+            min(32 * 2**i, 256), 3, padding="same", use_bias=False, data_format=fmt
+        )(x)
+        x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
         x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D(2, padding="same")(x)
-    x = layers.Conv2D(min(32 * 2**n_pool, 256), 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.MaxPooling2D(2, padding="same", data_format=fmt)(x)
+    x = layers.Conv2D(
+        min(32 * 2**n_pool, 256), 3, padding="same", use_bias=False, data_format=fmt
+    )(x)
+    x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
     x = layers.Activation("relu")(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.GlobalAveragePooling2D(data_format=fmt)(x)
     x = layers.Dropout(0.3, seed=seed)(x)
     outputs = layers.Dense(int(n_classes), activation="softmax")(x)
     return keras.Model(inputs, outputs, name="default_cnn")
@@ -439,7 +447,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it checks that self is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def decision_function(self, X):
         """Confidence scores, as scikit-learn's scorers expect them.

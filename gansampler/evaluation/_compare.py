@@ -85,7 +85,9 @@ def compare_resamplers(
         ``resamplers`` gives an empty ``tests`` table.
     error_score : 'raise' or float, default=np.nan
         Score of a fold whose fit fails (e.g. ADASYN finding no neighbours);
-        a warning names the error. 'raise' re-raises it.
+        a warning names the error. A number counts in the means of ``table``
+        and in ``tests`` (as in scikit-learn's ``cross_validate``); NaN
+        leaves the fold out of both. 'raise' re-raises the error.
     n_jobs : int or None, default=None
         Folds run in parallel with joblib (None: one at a time).
     verbose : int, default=0

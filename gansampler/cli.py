@@ -572,15 +572,8 @@ def _write_outputs(result, out, image_shape, random_state, what):
         result.to_csv(out / "tests.csv", which="tests"),
     ]
     result.to_json(out / "results.json")
-    written.append(out / "results.json")
-    try:
-        result.plot(out / "comparison.png", title=what)
-        written.append(out / "comparison.png")
-    except ImportError:
-        _say(
-            "gansampler: note: matplotlib is not installed; no plot written.",
-            file=sys.stderr,
-        )
+    result.plot(out / "comparison.png", title=what)
+    written += [out / "results.json", out / "comparison.png"]
     sampler = result.fitted_resamplers.get("dcgan")
     if sampler is not None and getattr(sampler, "generators_", None):
         from .monitoring import save_image_grid

@@ -99,6 +99,24 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     return keras.Model(inputs, outputs, name="default_cnn")
 
 
+def _inferred_shape(image_shape, n_values):
+    """``image_shape`` with its one ``-1`` worked out from ``n_values`` per image."""
+    if image_shape is None:
+        return None
+    shape = tuple(image_shape)
+    if -1 not in shape:
+        return image_shape
+    known = [v for v in shape if v != -1]
+    size = int(np.prod(known)) if known else 1
+    if shape.count(-1) > 1 or size < 1 or n_values % size or n_values == 0:
+        raise ValueError(
+            f"image_shape={image_shape!r} cannot be completed for {n_values} values "
+            "per image: one -1 at most, and the other sizes must divide the "
+            "number of values."
+        )
+    return tuple(n_values // size if v == -1 else v for v in shape)
+
+
 class KerasImageClassifier(ClassifierMixin, BaseEstimator):
     """Keras 3 convolutional image classifier with the scikit-learn API.
 
@@ -120,7 +138,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         None builds :func:`build_default_cnn`.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)``. Needed only when ``X`` is passed flat, as
-        ``(n_samples, H * W * C)``.
+        ``(n_samples, H * W * C)``. One size may be -1, worked out from the
+        number of values per row as :func:`numpy.reshape` does:
+        ``image_shape=(1, -1)`` reads each row of tabular data, whatever its
+        length, as an image one pixel high (the configuration in which
+        scikit-learn's estimator checks run).
     epochs : int, default=20
         Number of passes over the training data.
     batch_size : int, default=32
@@ -174,6 +196,13 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
     their training accuracy suggests.
 
     The fitted estimator can be pickled (the Keras model is a functional model).
+
+    scikit-learn's estimator checks
+    (:func:`sklearn.utils.estimator_checks.check_estimator`) pass with
+    ``image_shape=(1, -1)``, which reads their tabular rows of any
+    length as images one pixel high, except the check that weighting a row by
+    2 trains as repeating it does, which no mini-batch training can meet
+    (tests/test_estimator_checks.py).
 
     Examples
     --------
@@ -231,9 +260,21 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             ensure_2d=False,
             input_name="X",
         )
+        if X.ndim < 2:
+            raise ValueError(
+                f"X is a {X.ndim}-D array of shape {X.shape}; pass images as "
+                "(n_samples, H, W[, C]) or flat rows (n_samples, H * W * C). Reshape "
+                "your data: X.reshape(1, -1) is one flat image."
+            )
+        n_values = int(np.prod(X.shape[1:]))
+        if fitted_shape is not None and X.ndim == 2 and n_values != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_values} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
         images = to_nhwc(
             X,
-            self.image_shape,
+            _inferred_shape(self.image_shape, n_values),
             fitted_shape=fitted_shape,
             fitted_by=f"this {type(self).__name__}",
         )
@@ -303,7 +344,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got "
-                f"{len(classes)} ({classes.tolist()})."
+                f"{len(classes)} class: {classes.tolist()}."
             )
         y_enc = encoder.transform(y).astype(np.int64)
         sw = None

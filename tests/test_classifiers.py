@@ -329,3 +329,22 @@ def test_a_global_channels_first_setting_changes_nothing(
     np.testing.assert_allclose(
         extractor.transform(X[200:260]), reference.transform(X[200:260]), atol=1e-5
     )
+
+
+def test_image_shape_with_a_minus_one_reads_rows_of_any_length(digits):
+    X, y = digits
+    flat = X[:200].reshape(200, -1)
+    clf = KerasImageClassifier(tiny_cnn, image_shape=(8, -1), epochs=1, random_state=0)
+    clf.fit(flat, y[:200])
+    assert clf.image_shape_ == (8, 8, 1) and clf.image_shape == (8, -1)
+    rows = KerasImageClassifier(tiny_cnn, image_shape=(1, -1), epochs=1, random_state=0)
+    assert rows.fit(flat[:, :10], y[:200]).image_shape_ == (1, 10, 1)
+    with pytest.raises(ValueError, match="X has 64 features, but KerasImageClassifier "
+                       "is expecting 10 features as input"):  # fmt: skip
+        rows.predict(flat)
+    with pytest.raises(ValueError, match=r"cannot be completed for 64 values"):
+        KerasImageClassifier(image_shape=(3, -1), epochs=1).fit(flat, y[:200])
+    with pytest.raises(ValueError, match=r"one -1 at most"):
+        KerasImageClassifier(image_shape=(-1, -1), epochs=1).fit(flat, y[:200])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        clf.predict(flat[0])

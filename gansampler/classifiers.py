@@ -153,6 +153,16 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         Fraction of the training data held out (stratified when possible, seeded
         by ``random_state``) to report ``val_loss`` / ``val_accuracy`` in
         ``history_``. It does not change which model is returned.
+    augmentation : str, sequence of str or None, default=None
+        Random changes of the training images, made by Keras layers in front
+        of the network while it trains (never at prediction: ``model_`` does
+        not hold them), seeded from ``random_state``: names joined by commas
+        or a tuple of names, applied in order. ``"flip"`` mirrors each image
+        left-right and top-bottom, each with probability 1/2; ``"rot90"``
+        turns it by a random multiple of 90 degrees, exactly (square images);
+        ``"translation"`` shifts it by up to 1/8 of its height and width, in
+        whole pixels, the border filled by reflection. None trains on the
+        images as given.
     class_weight : dict, "balanced" or None, default=None
         Weights of the loss per class, keyed by the original labels, or
         "balanced" (``n_samples / (n_classes * count)``).
@@ -221,6 +231,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "augmentation": [str, tuple, list, None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -235,6 +246,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         batch_size=32,
         learning_rate=1e-3,
         validation_split=0.0,
+        augmentation=None,
         class_weight=None,
         random_state=None,
         verbose=0,
@@ -245,6 +257,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.validation_split = validation_split
+        self.augmentation = augmentation
         self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
@@ -336,6 +349,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         images = self._to_images(X)
+        policy = self._augmentation_policy(images.shape[1:])
         y = column_or_1d(y, warn=True)
         check_consistent_length(images, y)
         check_classification_targets(y)
@@ -388,6 +402,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             model, self._binary_output = self._build_model(
                 self.image_shape_, len(classes), seed
             )
+            trained = model
+            if policy:
+                from ._classifier_augmentation import augmenting_model
+
+                trained = augmenting_model(model, policy, seed)
             validation_data = None
             if val_idx is not None:
                 validation_data = (
@@ -399,13 +418,13 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             # One fit call per epoch, each stopped after its epoch, so that
             # Keras counts (and shows) "Epoch 3/20" of the whole training.
             one_epoch = keras.callbacks.LambdaCallback(
-                on_epoch_end=lambda epoch, logs: setattr(model, "stop_training", True)
+                on_epoch_end=lambda epoch, logs: setattr(trained, "stop_training", True)
             )
             for epoch in range(self.epochs):
                 # Our own seeded shuffle; Keras' shuffle draws from TF's global
                 # seed.
                 order = train_idx[shuffle_rng.permutation(len(train_idx))]
-                result = model.fit(
+                result = trained.fit(
                     images[order],
                     y_enc[order],
                     sample_weight=None if sw is None else sw[order],
@@ -420,9 +439,21 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                 )
                 for key, values in result.history.items():
                     history.setdefault(key, []).extend(float(v) for v in values)
+        if trained is not model:
+            # The fitted network keeps the state of the optimizer that trained
+            # its weights (behind the augmentation layers).
+            model.optimizer = trained.optimizer
         self.model_ = model
         self.history_ = history
         return self
+
+    def _augmentation_policy(self, image_shape):
+        """The checked names of ``augmentation`` for images of ``image_shape``."""
+        if self.augmentation is None:
+            return ()
+        from ._classifier_augmentation import check_policy
+
+        return check_policy(self.augmentation, image_shape)
 
     def _keras_class_weight(self, encoder, y_enc):
         if self.class_weight is None:

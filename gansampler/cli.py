@@ -469,14 +469,20 @@ def _compare(args):
     classifier = KerasImageClassifier(
         epochs=chosen["classifier_epochs"],
         batch_size=args.batch_size,
+        augmentation=_classifier_augmentation(args.classifier_augmentation, X),
         random_state=args.random_state,
+    )
+    augmented = (
+        f", training images augmented by {classifier.augmentation}"
+        if classifier.augmentation
+        else ""
     )
     _say(
         f"Protocol: {chosen['folds']}-fold stratified CV x {args.repeats} "
         f"repeat(s), resampling inside the training folds only; the same "
         f"classifier (KerasImageClassifier, {chosen['classifier_epochs']} "
-        f"epochs) behind every resampler; DCGAN epochs {chosen['epochs']!r}, "
-        f"precision {args.precision}.",
+        f"epochs{augmented}) behind every resampler; DCGAN epochs "
+        f"{chosen['epochs']!r}, precision {args.precision}.",
     )
 
     if out is None:
@@ -539,6 +545,19 @@ def _run_comparison(args, X, y, what, chosen, classifier, resamplers, out):
         _write_outputs(result, out, X.shape[1:], args.random_state, what)
         (out / "folds.partial.csv").unlink(missing_ok=True)
     return 0
+
+
+def _classifier_augmentation(policy, X):
+    """``--classifier-augmentation``, checked against the images before training."""
+    if policy is None:
+        return None
+    from ._classifier_augmentation import check_policy
+
+    try:
+        check_policy(policy, X.shape[1:])
+    except ValueError as error:
+        raise CommandError(f"--classifier-augmentation: {error}") from None
+    return policy
 
 
 def _partial_results_writer(path):
@@ -779,6 +798,15 @@ def build_parser():
         type=_positive_int,
         default=None,
         help="epochs of the classifier (digits: 10, otherwise 15)",
+    )
+    compare.add_argument(
+        "--classifier-augmentation",
+        default=None,
+        metavar="POLICY",
+        help="augment the classifier's training images, in training only: "
+        "names joined by commas from flip (mirror left-right, top-bottom), "
+        "rot90 (quarter turns; square images), translation (shifts of up to "
+        "1/8 of the size), e.g. flip,rot90 (default: none)",
     )
     compare.add_argument(
         "--batch-size",

@@ -576,3 +576,46 @@ def test_gan_param_refuses_what_has_an_option(capsys, tmp_path):
     ):
         assert main(argv) == 2
         assert "have their own options" in one_error_line(capsys)
+
+
+def test_compare_with_classifier_augmentation(elpv_like_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none", "--classifier-epochs", "1", "--verbose", "0",
+        "--classifier-augmentation", "flip,rot90", "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    assert "training images augmented by flip,rot90" in capsys.readouterr().out
+    params = json.loads((out / "results.json").read_text())["params"]
+    assert "augmentation='flip,rot90'" in params["classifier"]
+
+
+@pytest.mark.parametrize(
+    "policy, dataset, expected",
+    [
+        ("flip,blur", "digits", "--classifier-augmentation: unknown augmentation 'blur'"),
+        ("rot90", "wide", "--classifier-augmentation: augmentation 'rot90' turns images"),
+    ],
+)  # fmt: skip
+def test_classifier_augmentation_is_checked_before_training(
+    policy, dataset, expected, tmp_path, no_training, capsys
+):
+    if dataset == "wide":
+        dataset = str(tmp_path / "wide.npz")
+        images = np.zeros((20, 8, 6), np.uint8)
+        np.savez(dataset, images=images, target=np.arange(20) % 2)
+    argv = ["compare", "--dataset", dataset, "--classifier-augmentation", policy]
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_help_names_every_augmentation(capsys):
+    from gansampler._classifier_augmentation import POLICIES
+
+    assert main(["compare", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    (option,) = re.findall(r"--classifier-augmentation POLICY (.*?) --", text)
+    listed = option.split("names joined by commas from")[1].split(", e.g.")[0]
+    named = re.findall(r"(\w+) \(", listed)
+    assert tuple(named) == POLICIES

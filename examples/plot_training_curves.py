@@ -14,7 +14,8 @@ the discriminator's loss has low variance and falls slowly.
 
 :class:`~gansampler.DCGANOverSampler` keeps the same record: ``history_`` has
 the per-epoch curves, ``snapshot_dir=`` writes the grids, the generators and
-the article's summary lines, and ``verbose=`` prints the article's log lines.
+the article's summary lines, and ``verbose=`` shows a progress bar or prints
+the article's log lines.
 This tutorial trains the GAN of one small class (18 images of the digit 9),
 plots its curves and snapshots, and then makes a GAN fail on purpose.
 """
@@ -23,8 +24,9 @@ plots its curves and snapshots, and then makes a GAN fail on purpose.
 # Training one class with snapshots
 # ---------------------------------
 # ``sampling_strategy={9: 60}`` grows only class 9, to 60 images. The
-# snapshots go to a temporary folder here; ``verbose=1`` prints a line per
-# checkpoint in the article's format.
+# snapshots go to a temporary folder here; ``verbose=1`` shows a progress
+# bar of the epochs on stderr (``verbose=2`` prints the article's line for
+# every epoch).
 import tempfile
 import warnings
 from pathlib import Path

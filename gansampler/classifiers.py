@@ -42,7 +42,9 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     MaxPooling2D(2)`` with 32, 64, 128, 256, 256 filters, one more convolution
     block without pooling, ``GlobalAveragePooling2D``, ``Dropout(0.3)`` and a
     ``Dense`` softmax layer. An 8x8 image gets one pooling block, 32x32 three and
-    128x128 five (down to 4x4 before the global pooling). Batch normalization
+    128x128 five (down to 4x4 before the global pooling). Every layer reads
+    ``(H, W, C)`` images (``data_format="channels_last"``), whatever
+    ``keras.config.image_data_format()`` is set to. Batch normalization
     uses ``momentum=0.9`` rather than Keras' 0.99 so that its moving statistics
     settle within short trainings (with 0.99, five epochs on digits left them far
     enough off to give chance-level predictions).
@@ -75,20 +77,44 @@ def build_default_cnn(input_shape, n_classes, *, seed=None):
     height, width, _ = (int(v) for v in input_shape)
     n_pool = int(np.clip(int(np.log2(max(min(height, width), 1))) - 2, 1, 5))
 
+    # Images are (H, W, C) whatever keras.config.image_data_format() says.
+    fmt = "channels_last"
     inputs = keras.Input(shape=tuple(int(v) for v in input_shape))
     x = inputs
     for i in range(n_pool):
-        x = layers.Conv2D(min(32 * 2**i, 256), 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.Conv2D(
+            min(32 * 2**i, 256), 3, padding="same", use_bias=False, data_format=fmt
+        )(x)
+        x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
         x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D(2, padding="same")(x)
-    x = layers.Conv2D(min(32 * 2**n_pool, 256), 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.MaxPooling2D(2, padding="same", data_format=fmt)(x)
+    x = layers.Conv2D(
+        min(32 * 2**n_pool, 256), 3, padding="same", use_bias=False, data_format=fmt
+    )(x)
+    x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
     x = layers.Activation("relu")(x)
-    x = layers.GlobalAveragePooling2D()(x)
+    x = layers.GlobalAveragePooling2D(data_format=fmt)(x)
     x = layers.Dropout(0.3, seed=seed)(x)
     outputs = layers.Dense(int(n_classes), activation="softmax")(x)
     return keras.Model(inputs, outputs, name="default_cnn")
+
+
+def _inferred_shape(image_shape, n_values):
+    """``image_shape`` with its one ``-1`` worked out from ``n_values`` per image."""
+    if image_shape is None:
+        return None
+    shape = tuple(image_shape)
+    if -1 not in shape:
+        return image_shape
+    known = [v for v in shape if v != -1]
+    size = int(np.prod(known)) if known else 1
+    if shape.count(-1) > 1 or size < 1 or n_values % size or n_values == 0:
+        raise ValueError(
+            f"image_shape={image_shape!r} cannot be completed for {n_values} values "
+            "per image: one -1 at most, and the other sizes must divide the "
+            "number of values."
+        )
+    return tuple(n_values // size if v == -1 else v for v in shape)
 
 
 class KerasImageClassifier(ClassifierMixin, BaseEstimator):
@@ -112,7 +138,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         None builds :func:`build_default_cnn`.
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)``. Needed only when ``X`` is passed flat, as
-        ``(n_samples, H * W * C)``.
+        ``(n_samples, H * W * C)``. One size may be -1, worked out from the
+        number of values per row as :func:`numpy.reshape` does:
+        ``image_shape=(1, -1)`` reads each row of tabular data, whatever its
+        length, as an image one pixel high (the configuration in which
+        scikit-learn's estimator checks run).
     epochs : int, default=20
         Number of passes over the training data.
     batch_size : int, default=32
@@ -123,6 +153,16 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         Fraction of the training data held out (stratified when possible, seeded
         by ``random_state``) to report ``val_loss`` / ``val_accuracy`` in
         ``history_``. It does not change which model is returned.
+    augmentation : str, sequence of str or None, default=None
+        Random changes of the training images, made by Keras layers in front
+        of the network while it trains (never at prediction: ``model_`` does
+        not hold them), seeded from ``random_state``: names joined by commas
+        or a tuple of names, applied in order. ``"flip"`` mirrors each image
+        left-right and top-bottom, each with probability 1/2; ``"rot90"``
+        turns it by a random multiple of 90 degrees, exactly (square images);
+        ``"translation"`` shifts it by up to 1/8 of its height and width, in
+        whole pixels, the border filled by reflection. None trains on the
+        images as given.
     class_weight : dict, "balanced" or None, default=None
         Weights of the loss per class, keyed by the original labels, or
         "balanced" (``n_samples / (n_classes * count)``).
@@ -135,8 +175,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         model is built and trained, and restored afterwards. No Keras global
         setting (dtype policy, global seed) is changed.
     verbose : int, default=0
-        Keras verbosity of ``fit`` (0 silent, 1 progress bar, 2 one line per
-        epoch).
+        Keras verbosity of ``fit`` (0 silent, 1 a progress bar per epoch, 2
+        one line per epoch), each epoch shown as "Epoch k/epochs".
 
     Attributes
     ----------
@@ -167,6 +207,13 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
     The fitted estimator can be pickled (the Keras model is a functional model).
 
+    scikit-learn's estimator checks
+    (:func:`sklearn.utils.estimator_checks.check_estimator`) pass with
+    ``image_shape=(1, -1)``, which reads their tabular rows of any
+    length as images one pixel high, except the check that weighting a row by
+    2 trains as repeating it does, which no mini-batch training can meet
+    (tests/test_estimator_checks.py).
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -184,6 +231,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
+        "augmentation": [str, tuple, list, None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -198,6 +246,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         batch_size=32,
         learning_rate=1e-3,
         validation_split=0.0,
+        augmentation=None,
         class_weight=None,
         random_state=None,
         verbose=0,
@@ -208,6 +257,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.validation_split = validation_split
+        self.augmentation = augmentation
         self.class_weight = class_weight
         self.random_state = random_state
         self.verbose = verbose
@@ -223,9 +273,21 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             ensure_2d=False,
             input_name="X",
         )
+        if X.ndim < 2:
+            raise ValueError(
+                f"X is a {X.ndim}-D array of shape {X.shape}; pass images as "
+                "(n_samples, H, W[, C]) or flat rows (n_samples, H * W * C). Reshape "
+                "your data: X.reshape(1, -1) is one flat image."
+            )
+        n_values = int(np.prod(X.shape[1:]))
+        if fitted_shape is not None and X.ndim == 2 and n_values != self.n_features_in_:
+            raise ValueError(
+                f"X has {n_values} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input."
+            )
         images = to_nhwc(
             X,
-            self.image_shape,
+            _inferred_shape(self.image_shape, n_values),
             fitted_shape=fitted_shape,
             fitted_by=f"this {type(self).__name__}",
         )
@@ -287,6 +349,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             The fitted classifier.
         """
         images = self._to_images(X)
+        policy = self._augmentation_policy(images.shape[1:])
         y = column_or_1d(y, warn=True)
         check_consistent_length(images, y)
         check_classification_targets(y)
@@ -295,12 +358,14 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 classes in y; got "
-                f"{len(classes)} ({classes.tolist()})."
+                f"{len(classes)} class: {classes.tolist()}."
             )
         y_enc = encoder.transform(y).astype(np.int64)
         sw = None
         if sample_weight is not None:
             sw = _check_sample_weight(sample_weight, images, dtype=np.float32)
+
+        import keras
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(_MAX_SEED))
@@ -337,6 +402,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             model, self._binary_output = self._build_model(
                 self.image_shape_, len(classes), seed
             )
+            trained = model
+            if policy:
+                from ._classifier_augmentation import augmenting_model
+
+                trained = augmenting_model(model, policy, seed)
             validation_data = None
             if val_idx is not None:
                 validation_data = (
@@ -345,27 +415,45 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                     else (images[val_idx], y_enc[val_idx], sw[val_idx])
                 )
             history: dict = {}
+            # One fit call per epoch, each stopped after its epoch, so that
+            # Keras counts (and shows) "Epoch 3/20" of the whole training.
+            one_epoch = keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: setattr(trained, "stop_training", True)
+            )
             for epoch in range(self.epochs):
                 # Our own seeded shuffle; Keras' shuffle draws from TF's global
                 # seed.
                 order = train_idx[shuffle_rng.permutation(len(train_idx))]
-                result = model.fit(
+                result = trained.fit(
                     images[order],
                     y_enc[order],
                     sample_weight=None if sw is None else sw[order],
                     batch_size=self.batch_size,
-                    epochs=epoch + 1,
+                    epochs=self.epochs,
                     initial_epoch=epoch,
                     shuffle=False,
                     class_weight=class_weight,
                     validation_data=validation_data,
+                    callbacks=[one_epoch],
                     verbose=self.verbose,
                 )
                 for key, values in result.history.items():
                     history.setdefault(key, []).extend(float(v) for v in values)
+        if trained is not model:
+            # The fitted network keeps the state of the optimizer that trained
+            # its weights (behind the augmentation layers).
+            model.optimizer = trained.optimizer
         self.model_ = model
         self.history_ = history
         return self
+
+    def _augmentation_policy(self, image_shape):
+        """The checked names of ``augmentation`` for images of ``image_shape``."""
+        if self.augmentation is None:
+            return ()
+        from ._classifier_augmentation import check_policy
+
+        return check_policy(self.augmentation, image_shape)
 
     def _keras_class_weight(self, encoder, y_enc):
         if self.class_weight is None:
@@ -431,7 +519,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it checks that self is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def decision_function(self, X):
         """Confidence scores, as scikit-learn's scorers expect them.

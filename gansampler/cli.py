@@ -9,19 +9,25 @@ demo`` balances the imbalanced digits once.
 
 Errors are reported as one line, ``gansampler: error: ...``, with exit status 2
 (set ``GANSAMPLER_TRACEBACK=1`` to see the traceback instead).
+
+Parsing the arguments (and ``--help``, ``--version``) imports neither Keras nor
+scikit-learn; a command imports Keras when it starts, with TensorFlow's C++ log
+lines silenced (``TF_CPP_MIN_LOG_LEVEL=3`` unless it is set already).
 """
 
 import argparse
+import contextlib
+import logging
 import os
 import sys
+import tempfile
 import time
 import warnings
 from collections import Counter
 from pathlib import Path
 
+from . import __version__
 from ._files import write_atomically
-from ._images import resize, to_nhwc
-from .labels import class_folder_name
 
 DATASETS = ("digits", "elpv")
 
@@ -40,6 +46,39 @@ def _say(*args, **kwargs):
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
     text = " ".join(str(message).split())
     print(f"gansampler: {category.__name__}: {text}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Send what is written to file descriptor 2 to /dev/null inside the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _import_keras_quietly():
+    """Import Keras and its backend without TensorFlow's C++ log lines.
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set) silences TensorFlow's C++ logging
+    from then on; the lines its libraries print while they load, before that
+    logging is set up (oneDNN and CUDA notices), are hidden by sending file
+    descriptor 2 to /dev/null during the import. A failed import still raises
+    its exception, reported as usual.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # TensorFlow's Python-side notices (retracing, ...) are not the user's.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    if "keras" in sys.modules:
+        return
+    with _stderr_silenced():
+        import keras  # noqa: F401
 
 
 class CommandError(Exception):
@@ -79,19 +118,55 @@ def _positive_int(text):
 
 
 def _strategy(text):
+    """A strategy name, a float (two classes) or ``LABEL=COUNT,...`` as a dict."""
     names = {"auto", "minority", "not minority", "not majority", "all"}
     if text in names:
         return text
+    if "=" in text:
+        counts = {}
+        for pair in text.split(","):
+            label, _, count = (part.strip() for part in pair.rpartition("="))
+            if not label or not count.isdigit() or label in counts:
+                raise argparse.ArgumentTypeError(
+                    "expected LABEL=COUNT[,LABEL=COUNT...], each label once, counts "
+                    f"whole numbers, got {text!r}"
+                )
+            counts[label] = int(count)
+        return counts
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(sorted(names))} or a float (two classes), "
-            f"got {text!r}"
+            f"must be one of {', '.join(sorted(names))}, a float (two classes) or "
+            f"LABEL=COUNT[,LABEL=COUNT...], got {text!r}"
         ) from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"a float must be in (0, 1], got {text!r}")
     return value
+
+
+def _class_strategy(strategy, y):
+    """``--sampling-strategy`` for the labels of ``y``: counts keyed by the labels."""
+    import numpy as np
+
+    classes = np.unique(y)
+    if isinstance(strategy, float) and len(classes) > 2:
+        raise CommandError(
+            f"--sampling-strategy {strategy} (a float) is for two classes; there "
+            f"are {len(classes)}. Give the count wanted per class instead, e.g. "
+            f"--sampling-strategy {classes[-1]}={int(np.sum(y == classes[0]))}, "
+            "or a name such as auto."
+        )
+    if not isinstance(strategy, dict):
+        return strategy
+    by_name = {str(label): label for label in classes.tolist()}
+    unknown = [name for name in strategy if name not in by_name]
+    if unknown:
+        raise CommandError(
+            f"--sampling-strategy names no class {', '.join(unknown)}; the classes "
+            f"are {', '.join(by_name)}."
+        )
+    return {by_name[name]: count for name, count in strategy.items()}
 
 
 # ------------------------------------------------------------------ data
@@ -112,6 +187,8 @@ def _stratified_subset(X, y, n, random_state):
 
 def _load_npz(path, image_size):
     import numpy as np
+
+    from ._images import resize, to_nhwc
 
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -135,9 +212,47 @@ def _load_npz(path, image_size):
     return X, y
 
 
+def _load_folder(path, args):
+    """``load_image_folder`` with the command's options; each skipped item named.
+
+    The items the loader skips are listed on stderr one per line, as the
+    loader names them (``data.skipped``: a path or ``file.csv:line``, and the
+    reason), instead of as one long warning.
+    """
+    from .datasets import SkippedImagesWarning, load_image_folder
+
+    options = {
+        "image_column": args.image_column,
+        "label_column": args.label_column,
+    }
+    if args.labels is None:
+        given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v]
+        if given:
+            raise CommandError(f"{' and '.join(given)} need --labels CSV.")
+    elif not os.path.isfile(args.labels):
+        raise CommandError(f"--labels {args.labels}: no such file.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        data = load_image_folder(
+            path,
+            image_size=args.image_size,
+            channels=args.channels,
+            labels_csv=args.labels,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    for item, reason in data.skipped:
+        _say(f"gansampler: skipped {item}: {reason}", file=sys.stderr)
+    return data.images, data.target
+
+
 def _load_dataset(args):
     """(X, y, description) for --dataset."""
     name = args.dataset
+    folder = name not in DATASETS and not name.endswith(".npz")
+    if not folder and args.labels is not None:
+        raise CommandError(
+            f"--labels applies to an image folder given as --dataset, not {name!r}."
+        )
     if name == "digits":
         from .datasets import load_imbalanced_digits
 
@@ -164,16 +279,80 @@ def _load_dataset(args):
                 f"--dataset {name!r} is neither 'digits', 'elpv', an .npz file nor "
                 "an existing image folder."
             )
-        from .datasets import load_image_folder
-
-        X, y = load_image_folder(
-            name, image_size=args.image_size, channels=args.channels, return_X_y=True
+        X, y = _load_folder(name, args)
+        what = f"image folder {name}" + (
+            f" labelled by {args.labels}" if args.labels else ""
         )
-        what = f"image folder {name}"
     if args.max_samples is not None:
         X, y = _stratified_subset(X, y, args.max_samples, args.random_state)
         what += f", stratified subset of {len(y)}"
     return X, y, what
+
+
+# ------------------------------------------------------------------ outputs
+def _check_out(out, *, empty=False):
+    """Refuse, before the data is read, an --out that is a file or is in use."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} exists and is not a folder.")
+    if empty and out.is_dir() and any(out.iterdir()):
+        raise CommandError(
+            f"--out {out} is not empty; refusing to write into it (choose a new "
+            "or empty folder)."
+        )
+    return out
+
+
+@contextlib.contextmanager
+def _output_folder(out, files=()):
+    """Make the --out folder and prove it writable before any training.
+
+    A file is created in it and removed again (where the folder cannot be made
+    or written, the command fails now rather than after training), and none
+    of ``files``, the names the command will write, may be a folder there. A
+    folder made here is removed again if the command then fails with it still
+    empty.
+    """
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=out, prefix=".gansampler-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CommandError(
+            f"--out {out}: cannot write there ({error.strerror or error})."
+        ) from None
+    taken = [name for name in files if (out / name).is_dir()]
+    try:
+        if taken:
+            raise CommandError(
+                f"--out {out} holds a folder {taken[0]!r} where a file of that name "
+                "is to be written."
+            )
+        yield out
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only while it is empty
+        raise
+
+
+def _grid_names(labels):
+    """The grid file of each label, ``generated_class_<label>.png``: unique names."""
+    from .labels import class_folder_name, label_text
+
+    names = {}
+    for label in labels:
+        name = f"generated_{class_folder_name(label)}.png"
+        if name in names.values():
+            (other,) = (k for k, v in names.items() if v == name)
+            raise CommandError(
+                f"classes {label_text(other)} and {label_text(label)} would share "
+                f"the grid file {name}; rename one of them."
+            )
+        names[label] = name
+    return names
 
 
 def _counts(y):
@@ -181,22 +360,39 @@ def _counts(y):
 
 
 # ------------------------------------------------------------------ compare
-def _gan_params(settings):
+#: The DCGANOverSampler parameters that have an option of their own, per
+#: command; --gan-param sets the others.
+SAMPLER_OPTIONS = {
+    "compare": ("epochs", "precision", "random_state", "verbose"),
+    "balance": ("epochs", "precision", "random_state", "verbose", "sampling_strategy"),
+}
+
+
+def _gan_param_names(command):
+    """The DCGANOverSampler parameters that ``--gan-param`` sets in ``command``."""
+    from ._sampler import DCGANOverSampler
+
+    return set(DCGANOverSampler().get_params()) - set(SAMPLER_OPTIONS[command])
+
+
+def _gan_params(settings, command="compare"):
     """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
     import ast
 
     from ._sampler import DCGANOverSampler
 
-    allowed = set(DCGANOverSampler().get_params()) - {"epochs", "precision"}
+    allowed = _gan_param_names(command)
     params = {}
     for setting in settings or ():
         name, sep, text = setting.partition("=")
         name = name.strip()
         if not sep or name not in allowed:
+            own = ", ".join(
+                f"--{n.replace('_', '-')}" for n in SAMPLER_OPTIONS[command]
+            )
             raise CommandError(
                 f"--gan-param {setting!r}: expected NAME=VALUE with NAME one of "
-                f"{', '.join(sorted(allowed))} (--epochs and --precision have "
-                "their own options)."
+                f"{', '.join(sorted(allowed))} ({own} have their own options)."
             )
         try:
             params[name] = ast.literal_eval(text.strip())
@@ -212,7 +408,7 @@ def _gan_params(settings):
 def _compare(args):
     import numpy as np
 
-    from .evaluation import DEFAULT_RESAMPLERS, compare_resamplers, default_resamplers
+    from .evaluation import DEFAULT_RESAMPLERS, default_resamplers
 
     names = [n.strip() for n in args.resamplers.split(",") if n.strip()]
     unknown = [n for n in names if n not in DEFAULT_RESAMPLERS]
@@ -223,11 +419,7 @@ def _compare(args):
         )
     if len(set(names)) != len(names):
         raise CommandError(f"--resamplers names one twice: {args.resamplers}")
-    out = None
-    if args.out is not None:
-        out = Path(args.out)
-        if out.exists() and not out.is_dir():
-            raise CommandError(f"--out {out} exists and is not a folder.")
+    out = None if args.out is None else _check_out(args.out)
 
     defaults = DIGITS_DEFAULTS if args.dataset == "digits" else OTHER_DEFAULTS
     chosen = {}
@@ -277,19 +469,46 @@ def _compare(args):
     classifier = KerasImageClassifier(
         epochs=chosen["classifier_epochs"],
         batch_size=args.batch_size,
+        augmentation=_classifier_augmentation(args.classifier_augmentation, X),
         random_state=args.random_state,
+    )
+    augmented = (
+        f", training images augmented by {classifier.augmentation}"
+        if classifier.augmentation
+        else ""
     )
     _say(
         f"Protocol: {chosen['folds']}-fold stratified CV x {args.repeats} "
         f"repeat(s), resampling inside the training folds only; the same "
         f"classifier (KerasImageClassifier, {chosen['classifier_epochs']} "
-        f"epochs) behind every resampler; DCGAN epochs {chosen['epochs']!r}, "
-        f"precision {args.precision}.",
+        f"epochs{augmented}) behind every resampler; DCGAN epochs "
+        f"{chosen['epochs']!r}, precision {args.precision}.",
     )
+
+    if out is None:
+        return _run_comparison(args, X, y, what, chosen, classifier, resamplers, None)
+    grids = _grid_names(np.unique(y)) if "dcgan" in names else {}
+    with _output_folder(out, [*OUTPUT_FILES, *grids.values()]):
+        return _run_comparison(args, X, y, what, chosen, classifier, resamplers, out)
+
+
+#: The files ``compare --out`` writes, besides the grids of generated images.
+OUTPUT_FILES = (
+    "table.csv",
+    "folds.csv",
+    "tests.csv",
+    "results.json",
+    "comparison.png",
+    "folds.partial.csv",
+)
+
+
+def _run_comparison(args, X, y, what, chosen, classifier, resamplers, out):
+    """Run the comparison, print its tables and write them into ``out``."""
+    from .evaluation import compare_resamplers
 
     callback = None
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
         partial = out / "folds.partial.csv"
         partial.unlink(missing_ok=True)
         callback = _partial_results_writer(partial)
@@ -328,6 +547,19 @@ def _compare(args):
     return 0
 
 
+def _classifier_augmentation(policy, X):
+    """``--classifier-augmentation``, checked against the images before training."""
+    if policy is None:
+        return None
+    from ._classifier_augmentation import check_policy
+
+    try:
+        check_policy(policy, X.shape[1:])
+    except ValueError as error:
+        raise CommandError(f"--classifier-augmentation: {error}") from None
+    return policy
+
+
 def _partial_results_writer(path):
     """``callback(record)`` that adds each fold's record to a CSV file as it comes.
 
@@ -359,25 +591,18 @@ def _write_outputs(result, out, image_shape, random_state, what):
         result.to_csv(out / "tests.csv", which="tests"),
     ]
     result.to_json(out / "results.json")
-    written.append(out / "results.json")
-    try:
-        result.plot(out / "comparison.png", title=what)
-        written.append(out / "comparison.png")
-    except ImportError:
-        _say(
-            "gansampler: note: matplotlib is not installed; no plot written.",
-            file=sys.stderr,
-        )
+    result.plot(out / "comparison.png", title=what)
+    written += [out / "results.json", out / "comparison.png"]
     sampler = result.fitted_resamplers.get("dcgan")
     if sampler is not None and getattr(sampler, "generators_", None):
         from .monitoring import save_image_grid
 
         scale = max(1, 64 // int(image_shape[0]))
+        grids = _grid_names(sampler.generators_)
         for label in sampler.generators_:
             images = sampler.generate(label, 49, random_state=random_state)
             images = np.clip(images.reshape((-1, *image_shape)), 0, 1)
-            grid = out / f"generated_{class_folder_name(label)}.png"
-            written.append(save_image_grid(images, grid, scale=scale))
+            written.append(save_image_grid(images, out / grids[label], scale=scale))
     _say()
     _say(
         f"Wrote {len(written)} files into {out}/: "
@@ -390,49 +615,44 @@ def _balance(args):
     import numpy as np
 
     from ._sampler import DCGANOverSampler
-    from .datasets import load_image_folder, save_image_folder
+    from .datasets import save_image_folder
+    from .datasets._image_folders import class_folders
 
     source = Path(args.path)
     if not source.is_dir():
         raise CommandError(f"image folder not found: {source}")
-    out = Path(args.out)
-    if out.exists():
-        if not out.is_dir():
-            raise CommandError(f"--out {out} exists and is not a folder.")
-        if any(out.iterdir()):
-            raise CommandError(
-                f"--out {out} is not empty; refusing to write into it (choose a new "
-                "or empty folder)."
-            )
+    out = _check_out(args.out, empty=True)
     if out.resolve() == source.resolve():
         raise CommandError("--out must differ from the input folder.")
-    data = load_image_folder(source, image_size=args.image_size, channels=args.channels)
-    X, y = data.images, data.target
+    X, y = _load_folder(source, args)
     _say(
         f"Loaded {len(y)} images of {'x'.join(map(str, X.shape[1:]))} from "
         f"{source}: class counts {_counts(y)}"
     )
     if len(np.unique(y)) < 2:
         raise CommandError(f"{source} holds a single class; nothing to balance.")
+    class_folders(y)  # labels that cannot name a folder fail now, not after training
     sampler = DCGANOverSampler(
-        sampling_strategy=args.sampling_strategy,
+        sampling_strategy=_class_strategy(args.sampling_strategy, y),
         epochs=args.epochs,
         precision=args.precision,
         random_state=args.random_state,
         verbose=args.verbose,
+        **_gan_params(args.gan_param, "balance"),
     )
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    new_X, new_y = X_res[len(X) :], y_res[len(X) :]
-    _say(
-        f"Trained {len(sampler.generators_)} DC-GAN(s) in {seconds:.1f} s; class "
-        f"counts after balancing {_counts(y_res)}"
-    )
-    if len(new_y) == 0:
-        _say("Nothing to generate: the classes are already balanced.")
-        return 0
-    paths = save_image_folder(new_X, new_y, out, prefix="generated", overwrite=False)
+    with _output_folder(out):
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        new_X, new_y = X_res[len(X) :], y_res[len(X) :]
+        _say(
+            f"Trained {len(sampler.generators_)} DC-GAN(s) in {seconds:.1f} s; class "
+            f"counts after balancing {_counts(y_res)}"
+        )
+        if len(new_y) == 0:
+            _say("Nothing to generate: the classes are already balanced.")
+            return 0
+        paths = save_image_folder(new_X, new_y, out, prefix="generated")
     per_class = _counts(new_y)
     _say(
         f"Wrote {len(paths)} generated images into {out}/ "
@@ -443,39 +663,85 @@ def _balance(args):
 
 # ------------------------------------------------------------------ demo
 def _demo(args):
+    import numpy as np
+
     from ._sampler import DCGANOverSampler
     from .datasets import load_imbalanced_digits
     from .monitoring import save_image_grid
 
+    out = _check_out(args.out)
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)
     _say(f"Imbalanced digits: {len(X)} images of 8x8, class counts {_counts(y)}")
-    epochs = "auto" if args.epochs is None else args.epochs
     sampler = DCGANOverSampler(
-        epochs=epochs, random_state=args.random_state, verbose=args.verbose
+        epochs=args.epochs, random_state=args.random_state, verbose=args.verbose
     )
-    start = time.perf_counter()
-    X_res, y_res = sampler.fit_resample(X, y)
-    seconds = time.perf_counter() - start
-    n_epochs = sum(len(history["g_loss"]) for history in sampler.history_.values())
-    _say(
-        f"Trained {len(sampler.generators_)} DC-GANs (epochs={epochs!r}, {n_epochs} "
-        f"epochs in all) in {seconds:.1f} s and added {len(X_res) - len(X)} images: "
-        f"class counts now {_counts(y_res)}"
-    )
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    new_X, new_y = X_res[len(X) :], y_res[len(X) :]
-    for label in sampler.generators_:
-        path = save_image_grid(
-            new_X[new_y == label][:49],
-            out / f"generated_{class_folder_name(label)}.png",
-            scale=4,
+    grids = _grid_names(np.unique(y))
+    with _output_folder(out, grids.values()):
+        start = time.perf_counter()
+        X_res, y_res = sampler.fit_resample(X, y)
+        seconds = time.perf_counter() - start
+        n_epochs = sum(len(history["g_loss"]) for history in sampler.history_.values())
+        _say(
+            f"Trained {len(sampler.generators_)} DC-GANs (epochs={args.epochs!r}, "
+            f"{n_epochs} epochs in all) in {seconds:.1f} s and added "
+            f"{len(X_res) - len(X)} images: class counts now {_counts(y_res)}"
         )
-        _say(f"  class {label}: grid of generated images in {path}")
+        new_X, new_y = X_res[len(X) :], y_res[len(X) :]
+        for label in sampler.generators_:
+            path = save_image_grid(
+                new_X[new_y == label][:49], out / grids[label], scale=4
+            )
+            _say(f"  class {label}: grid of generated images in {path}")
     return 0
 
 
 # ------------------------------------------------------------------ parser
+def _add_folder_arguments(command):
+    """The options of reading an image folder, the same in every command."""
+    command.add_argument(
+        "--labels",
+        default=None,
+        metavar="CSV",
+        help="a folder of images plus this CSV of file names and labels "
+        "(Kaggle's trainLabels.csv layout: columns image,level) instead of "
+        "one sub-folder per class",
+    )
+    command.add_argument(
+        "--image-column",
+        default=None,
+        metavar="NAME",
+        help="column of --labels with the file names (image)",
+    )
+    command.add_argument(
+        "--label-column",
+        default=None,
+        metavar="NAME",
+        help="column of --labels with the class labels (level)",
+    )
+
+
+def _add_training_verbose_argument(command):
+    command.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="0 quiet; 1 (default) a progress bar per class, with the time left, "
+        "on stderr (drawn in place on a terminal, written once when it ends "
+        "elsewhere); 2 also the article's line per epoch on stdout",
+    )
+
+
+def _add_gan_param_argument(command):
+    command.add_argument(
+        "--gan-param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="another DCGANOverSampler parameter, as a Python literal, e.g. "
+        "d_learning_rate=2e-4 or choose_generator=False (repeatable)",
+    )
+
+
 def build_parser():
     """The argument parser of the ``gansampler`` command."""
     from .evaluation import DEFAULT_RESAMPLERS
@@ -483,6 +749,9 @@ def build_parser():
     parser = _Parser(
         prog="gansampler",
         description="Over-sample minority image classes with DC-GANs.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -502,8 +771,8 @@ def build_parser():
         default="digits",
         metavar="NAME|PATH",
         help="'digits' (default), 'elpv' (needs elpv-dataset), an .npz file with "
-        "arrays 'images' (n,H,W[,C]) and 'target', or an image folder with one "
-        "sub-folder per class",
+        "arrays 'images' (n,H,W[,C]) and 'target', or an image folder (one "
+        "sub-folder per class, or images plus --labels CSV)",
     )
     compare.add_argument(
         "--folds",
@@ -531,6 +800,15 @@ def build_parser():
         help="epochs of the classifier (digits: 10, otherwise 15)",
     )
     compare.add_argument(
+        "--classifier-augmentation",
+        default=None,
+        metavar="POLICY",
+        help="augment the classifier's training images, in training only: "
+        "names joined by commas from flip (mirror left-right, top-bottom), "
+        "rot90 (quarter turns; square images), translation (shifts of up to "
+        "1/8 of the size), e.g. flip,rot90 (default: none)",
+    )
+    compare.add_argument(
         "--batch-size",
         type=_positive_int,
         default=32,
@@ -550,6 +828,7 @@ def build_parser():
         default=None,
         help="channels of folder images (default: as read)",
     )
+    _add_folder_arguments(compare)
     compare.add_argument(
         "--max-samples",
         type=_positive_int,
@@ -582,13 +861,7 @@ def build_parser():
         choices=("float32", "bfloat16", "float16"),
         help="GAN compute precision (float32; bfloat16 on GPUs)",
     )
-    compare.add_argument(
-        "--gan-param",
-        action="append",
-        metavar="NAME=VALUE",
-        help="another DCGANOverSampler parameter, e.g. d_learning_rate=2e-4 "
-        "(repeatable)",
-    )
+    _add_gan_param_argument(compare)
     compare.add_argument(
         "--n-jobs",
         type=int,
@@ -599,19 +872,25 @@ def build_parser():
         "--verbose",
         type=int,
         default=1,
-        help="0 quiet, 1 a line per fold on stderr (default), 2 "
-        "also GAN and classifier progress",
+        help="0 quiet; 1 (default) a progress bar of the folds with the time "
+        "left and a line per fold, on stderr; 2 also a bar per GAN class and "
+        "the classifier's Keras progress",
     )
     compare.set_defaults(run=_compare)
 
     balance = commands.add_parser(
         "balance",
         help="write DC-GAN images that balance an image folder",
-        description="Load an image folder (one sub-folder per class), train a "
+        description="Load an image folder (one sub-folder per class, or a folder "
+        "of images plus --labels CSV), train a "
         "DC-GAN per class that has to grow and write only the generated images, "
         "one sub-folder per class, into --out (which must be new or empty).",
     )
-    balance.add_argument("path", help="image folder, one sub-folder per class")
+    balance.add_argument(
+        "path",
+        metavar="FOLDER",
+        help="image folder: one sub-folder per class, or images plus --labels",
+    )
     balance.add_argument(
         "--out",
         required=True,
@@ -632,6 +911,7 @@ def build_parser():
         default=None,
         help="1 (grey) or 3 (RGB); default: as read",
     )
+    _add_folder_arguments(balance)
     balance.add_argument(
         "--epochs",
         type=_epochs,
@@ -642,8 +922,10 @@ def build_parser():
         "--sampling-strategy",
         type=_strategy,
         default="auto",
-        help="auto (= not majority), minority, 'not minority', "
-        "'not majority', all, or a float for two classes",
+        metavar="STRATEGY",
+        help="auto (= not majority), minority, 'not minority', 'not majority', "
+        "all, a float for two classes, or the count wanted per class, "
+        "LABEL=COUNT[,LABEL=COUNT...]",
     )
     balance.add_argument(
         "--precision",
@@ -651,8 +933,9 @@ def build_parser():
         choices=("float32", "bfloat16", "float16"),
         help="GAN compute precision (float32)",
     )
+    _add_gan_param_argument(balance)
     balance.add_argument("--random-state", type=int, default=0, help="seed (0)")
-    balance.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
+    _add_training_verbose_argument(balance)
     balance.set_defaults(run=_balance)
 
     demo = commands.add_parser(
@@ -663,19 +946,51 @@ def build_parser():
     )
     demo.add_argument(
         "--epochs",
-        type=int,
-        default=None,
-        help="epochs per class (default: auto, about 1,000 updates)",
+        type=_epochs,
+        default="auto",
+        help="GAN epochs per class, an int or 'auto' (default: about 1,000 "
+        "generator updates per class)",
     )
     demo.add_argument(
         "--out",
         default="gansampler-demo",
+        metavar="DIR",
         help="folder for the image grids (gansampler-demo)",
     )
     demo.add_argument("--random-state", type=int, default=0, help="seed (0)")
-    demo.add_argument("--verbose", type=int, default=1, help="0, 1 or 2 (1)")
+    _add_training_verbose_argument(demo)
     demo.set_defaults(run=_demo)
     return parser
+
+
+# The library's advice, as the options of the command line.
+ADVICE = (
+    (r"\bimage_size=\(height, width\)", "--image-size N"),
+    (r"\bimage_column= / label_column=", "--image-column / --label-column"),
+    (r"\blabels_csv\b", "--labels CSV"),
+)
+
+
+def _in_command_terms(message, command):
+    """A library error message whose advice names the command's options.
+
+    The library's messages name its parameters (``image_size=(height,
+    width)``, ``choose_generator=False``); the command line has options for
+    them (``--image-size N``, ``--gan-param choose_generator=False``).
+    """
+    import re
+
+    for pattern, option in ADVICE:
+        message = re.sub(pattern, option, message)
+    # Only the sampler, once imported, gives advice about its parameters.
+    if command in SAMPLER_OPTIONS and "gansampler._sampler" in sys.modules:
+        names = "|".join(sorted(_gan_param_names(command)))
+        message = re.sub(rf"(?<![\w'\"-])({names})=", r"--gan-param \1=", message)
+        for name in SAMPLER_OPTIONS[command]:
+            if "_" in name:  # a name no sentence uses: random_state, ...
+                option = "--" + name.replace("_", "-")
+                message = re.sub(rf"(?<![\w-]){name}\b", option, message)
+    return message
 
 
 def main(argv=None):
@@ -704,6 +1019,7 @@ def main(argv=None):
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            _import_keras_quietly()
             return args.run(args)
     except KeyboardInterrupt:
         _say("gansampler: error: interrupted", file=sys.stderr)
@@ -715,6 +1031,8 @@ def main(argv=None):
             message = str(error)
         else:
             message = f"{type(error).__name__}: {error}"
+        if not isinstance(error, CommandError):
+            message = _in_command_terms(message, args.command)
         message = " ".join(message.split()) or type(error).__name__
         _say(f"gansampler: error: {message}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """Figures for the operator: training curves and grids of generated images.
 
-matplotlib is an optional dependency (``pip install gansampler[plot]``); it is
-imported only when a function here is called. Figures are made with
+matplotlib (a dependency of gansampler) is imported only when a function here
+is called, so that importing the package stays quick. Figures are made with
 :class:`matplotlib.figure.Figure` rather than ``pyplot``, so nothing is shown,
 no global figure list grows, and any backend (Agg on a server) works. Files
 are written atomically: a temporary file in the same folder, then renamed.
@@ -26,18 +26,6 @@ _ACCURACIES = {
     "d_acc_real": "D accuracy on real",
     "d_acc_fake": "D accuracy on fake",
 }
-
-
-def _figure_class():
-    """matplotlib's Figure, or an ImportError that says how to install it."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as error:
-        raise ImportError(
-            "Plotting needs matplotlib, an optional dependency of gansampler: "
-            "pip install gansampler[plot]"
-        ) from error
-    return Figure
 
 
 def save_figure(figure, path, *, dpi=100):
@@ -148,8 +136,6 @@ def plot_history(history, *, classes=None, axes=None, path=None, dpi=100):
 
     Raises
     ------
-    ImportError
-        If matplotlib is not installed.
     ValueError
         If the history is empty or has none of the known curves.
 
@@ -163,7 +149,8 @@ def plot_history(history, *, classes=None, axes=None, path=None, dpi=100):
     >>> [len(ax.lines) for ax in figure.axes]
     [3, 2]
     """
-    Figure = _figure_class()
+    from matplotlib.figure import Figure
+
     history = _histories(history, classes)
     n_rows = len(history)
     if axes is None:
@@ -237,8 +224,6 @@ def plot_image_grid(
 
     Raises
     ------
-    ImportError
-        If matplotlib is not installed.
     ValueError
         If ``images`` is not a stack of images.
 
@@ -255,9 +240,10 @@ def plot_image_grid(
     >>> len(figure.axes), figure.axes[0].images[0].get_array().shape
     (1, (17, 62))
     """
+    from matplotlib.figure import Figure
+
     from .monitoring import image_grid
 
-    Figure = _figure_class()
     images = np.asarray(images)
     if images.ndim not in (3, 4) or len(images) == 0:
         raise ValueError(

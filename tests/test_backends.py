@@ -138,8 +138,7 @@ def test_default_recipe_trains_on_every_backend(results, backend):
 def test_default_recipe_losses_agree_across_backends(results):
     for name in ("d_loss_real", "d_loss_fake"):
         means = {
-            b: float(np.mean(results[b]["default"]["history"][name]))
-            for b in BACKENDS
+            b: float(np.mean(results[b]["default"]["history"][name])) for b in BACKENDS
         }
         assert all(0 < m < 10 for m in means.values()), (name, means)
         assert max(means.values()) <= 3 * min(means.values()), (name, means)

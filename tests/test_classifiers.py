@@ -283,3 +283,68 @@ def test_keras_sklearn_wrapper_works_in_a_pipeline(digits):
     assert pred.shape == (300,)
     assert set(np.unique(pred)) <= set(range(10))
     assert (pred == y[1000:1300]).mean() > 0.5
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "decision_function"])
+def test_unfitted_raises_not_fitted_error(method, digits):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = digits
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        getattr(KerasImageClassifier(), method)(X[:3])
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        KerasImageClassifier().score(X[:3], y[:3])
+
+
+@pytest.fixture
+def channels_first():
+    """A global channels_first image data format, restored afterwards."""
+    before = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        yield
+    finally:
+        keras.config.set_image_data_format(before)
+
+
+def test_a_global_channels_first_setting_changes_nothing(
+    digits, fitted, channels_first
+):
+    from gansampler.metrics import FeatureExtractor
+
+    X, y = digits
+    assert keras.config.image_data_format() == "channels_first"
+    again = KerasImageClassifier(epochs=4, batch_size=32, random_state=0)
+    again.fit(X[:600], y[:600])
+    # The same network as under channels_last: 3x3 kernels over 1 channel, and
+    # the same predictions.
+    kernel = again.model_.layers[1].kernel
+    assert tuple(kernel.shape) == (3, 3, 1, 32)
+    np.testing.assert_allclose(
+        again.predict_proba(X[600:700]), fitted.predict_proba(X[600:700]), atol=1e-6
+    )
+    extractor = FeatureExtractor(epochs=2, random_state=0).fit(X[:200], y[:200])
+    keras.config.set_image_data_format("channels_last")
+    reference = FeatureExtractor(epochs=2, random_state=0).fit(X[:200], y[:200])
+    np.testing.assert_allclose(
+        extractor.transform(X[200:260]), reference.transform(X[200:260]), atol=1e-5
+    )
+
+
+def test_image_shape_with_a_minus_one_reads_rows_of_any_length(digits):
+    X, y = digits
+    flat = X[:200].reshape(200, -1)
+    clf = KerasImageClassifier(tiny_cnn, image_shape=(8, -1), epochs=1, random_state=0)
+    clf.fit(flat, y[:200])
+    assert clf.image_shape_ == (8, 8, 1) and clf.image_shape == (8, -1)
+    rows = KerasImageClassifier(tiny_cnn, image_shape=(1, -1), epochs=1, random_state=0)
+    assert rows.fit(flat[:, :10], y[:200]).image_shape_ == (1, 10, 1)
+    with pytest.raises(ValueError, match="X has 64 features, but KerasImageClassifier "
+                       "is expecting 10 features as input"):  # fmt: skip
+        rows.predict(flat)
+    with pytest.raises(ValueError, match=r"cannot be completed for 64 values"):
+        KerasImageClassifier(image_shape=(3, -1), epochs=1).fit(flat, y[:200])
+    with pytest.raises(ValueError, match=r"one -1 at most"):
+        KerasImageClassifier(image_shape=(-1, -1), epochs=1).fit(flat, y[:200])
+    with pytest.raises(ValueError, match="Reshape your data"):
+        clf.predict(flat[0])

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -121,6 +122,11 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     assert data.images.shape == (14, 8, 8, 1)
     assert set(data.target.tolist()) == {"dog"}
     assert not (out / "cat").exists()
+    # Files and folders get the permissions the umask gives (not 0600).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert {p.stat().st_mode & 0o777 for p in out.rglob("*.png")} == {0o666 & ~mask}
+    assert (out / "dog").stat().st_mode & 0o777 == 0o777 & ~mask
     before = sorted(p.stat().st_mtime_ns for p in out.rglob("*.png"))
 
     status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
@@ -201,10 +207,16 @@ def test_help_of_each_command(capsys):
             assert word in text, (argv, word)
 
 
+def _without_tf_log_settings():
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # the command must silence TF itself
+    return env
+
+
 def test_installed_command_runs_in_a_subprocess():
     exe = shutil.which("gansampler", path=str(Path(sys.executable).parent))
     assert exe is not None, "the gansampler entry point is not installed"
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = _without_tf_log_settings()
     done = subprocess.run(
         [exe, "--help"], capture_output=True, text=True, env=env, timeout=120
     )
@@ -215,5 +227,395 @@ def test_installed_command_runs_in_a_subprocess():
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "gansampler: error: unknown resampler(s) 'gan'" in done.stderr
-    assert "Traceback" not in done.stderr
+    # Keras and TensorFlow were imported, and said nothing.
+    assert done.stderr.splitlines() == [
+        "gansampler: error: unknown resampler(s) 'gan'; choose from "
+        "none,random_over,smote,adasyn,random_under,dcgan."
+    ]
+
+
+@pytest.mark.parametrize("command", [[], ["compare"], ["balance"], ["demo"]])
+def test_help_imports_no_keras_and_writes_nothing_on_stderr(command):
+    # What the entry point runs: import gansampler.cli, call main.
+    script = (
+        "import sys\n"
+        "from gansampler.cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch', 'sklearn', 'imblearn', 'scipy'})\n"
+        "print('HEAVY', heavy, 'STATUS', status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *command, "--help"],
+        capture_output=True, text=True, env=_without_tf_log_settings(), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.splitlines()[-1] == "HEAVY [] STATUS 0"
+    assert "usage: gansampler" in done.stdout
+
+
+def test_importing_the_package_imports_no_keras():
+    script = (
+        "import sys, gansampler, gansampler.cli, gansampler.evaluation\n"
+        "assert 'DCGANOverSampler' in dir(gansampler)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch', 'sklearn'}))\n"
+        "from gansampler import DCGANOverSampler\n"
+        "print(DCGANOverSampler.__module__, 'keras' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "gansampler._sampler True"]
+
+
+def test_version(capsys):
+    import tomllib
+
+    import gansampler
+
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        gansampler.nothing  # noqa: B018
+    assert main(["--version"]) == 0
+    pyproject = tomllib.loads(
+        (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    )
+    version = pyproject["project"]["version"]
+    assert capsys.readouterr().out == f"gansampler {version}\n"
+    assert gansampler.__version__ == version
+
+
+@pytest.fixture
+def kaggle_folder(tmp_path):
+    """The article's layout: images in one folder plus trainLabels.csv (image,level).
+
+    Classes 0 (20 images) and 1 (8); the CSV names files without their
+    extension. Three items are skipped: an image the CSV does not list, a
+    text file and a CSV row without a file.
+    """
+    from PIL import Image
+
+    folder = tmp_path / "train"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    rows = ["image,level"]
+    for i in range(28):
+        level = int(i >= 20)
+        pixels = rng.integers(0, 256, (8, 8), dtype=np.uint8)
+        Image.fromarray(pixels, "L").save(folder / f"{i}_left.png")
+        rows.append(f"{i}_left,{level}")
+    Image.fromarray(np.zeros((8, 8), np.uint8), "L").save(folder / "unlisted.png")
+    (folder / "notes.txt").write_text("not an image")
+    rows.append("99_right,1")
+    (folder / "trainLabels.csv").write_text("\n".join(rows) + "\n")
+    return folder, folder / "trainLabels.csv"
+
+
+def skipped_lines(folder, labels, **columns):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        skipped = load_image_folder(folder, labels_csv=labels, **columns).skipped
+    assert len(skipped) == 3
+    return [f"gansampler: skipped {item}: {reason}" for item, reason in skipped]
+
+
+def test_balance_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsys):
+    folder, labels = kaggle_folder
+    out = tmp_path / "generated"
+    argv = ["balance", str(folder), "--labels", str(labels), "--out", str(out)]
+    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 0
+    captured = capsys.readouterr()
+    # Each skipped item on its own line, named as the library names it.
+    assert captured.err.splitlines() == skipped_lines(folder, labels)
+    assert "Wrote 12 generated images" in captured.out
+    data = load_image_folder(out)
+    assert data.images.shape == (12, 8, 8, 1) and set(data.target) == {1}
+
+
+def test_compare_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsys):
+    folder, labels = kaggle_folder
+    renamed = tmp_path / "labels.csv"
+    text = labels.read_text().replace("image,level", "file,grade")
+    renamed.write_text(text)
+    labels.unlink()
+    argv = [
+        "compare", "--dataset", str(folder), "--labels", str(renamed),
+        "--image-column", "file", "--label-column", "grade", "--folds", "2",
+        "--resamplers", "none,random_over", "--classifier-epochs", "1",
+        "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "28 images of 8x8x1" in captured.out
+    assert "class counts {0: 20, 1: 8}" in captured.out
+    skipped = skipped_lines(folder, renamed, image_column="file", label_column="grade")
+    assert [line for line in captured.err.splitlines() if "skipped" in line] == skipped
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["compare", "--labels", "x.csv"], "--labels applies to an image folder"),
+        (["compare", "--dataset", "{folder}", "--labels", "/no/such.csv"],
+         "--labels /no/such.csv: no such file"),
+        (["balance", "{folder}", "--out", "{tmp}/o", "--image-column", "x"],
+         "--image-column need --labels CSV"),
+        (["balance", "{folder}", "--out", "{tmp}/o", "--labels", "{folder}/trainLabels.csv",
+          "--label-column", "grade"], "no column(s) ['grade']"),
+    ],
+)  # fmt: skip
+def test_labels_errors_are_one_line(argv, expected, kaggle_folder, tmp_path, capsys):
+    folder, _ = kaggle_folder
+    argv = [a.format(folder=folder, tmp=tmp_path) for a in argv]
+    assert main(argv) == 2
+    assert expected in one_error_line(capsys)
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Training of any kind fails the test: outputs must be checked first."""
+    import gansampler.evaluation
+    from gansampler._sampler import DCGANOverSampler
+
+    def trained(*args, **kwargs):
+        raise AssertionError("training started before the outputs were checked")
+
+    monkeypatch.setattr(DCGANOverSampler, "fit_resample", trained)
+    monkeypatch.setattr(gansampler.evaluation, "compare_resamplers", trained)
+
+
+@pytest.fixture
+def two_class_folder(tmp_path):
+    source = tmp_path / "images"
+    X = np.random.default_rng(0).integers(0, 256, (26, 8, 8, 1), dtype=np.uint8)
+    save_image_folder(X, np.array(["cat"] * 20 + ["dog"] * 6), source)
+    return source
+
+
+def _command(kind, source, out):
+    return {
+        "balance": ["balance", str(source), "--out", str(out)],
+        "demo": ["demo", "--out", str(out)],
+        "compare": ["compare", "--resamplers", "none,dcgan", "--out", str(out)],
+    }[kind]
+
+
+@pytest.mark.parametrize("kind", ["balance", "demo", "compare"])
+def test_an_out_that_is_a_file_fails_before_training(
+    kind, two_class_folder, tmp_path, no_training, capsys
+):
+    out = tmp_path / "taken"
+    out.write_text("precious")
+    assert main(_command(kind, two_class_folder, out)) == 2
+    assert f"--out {out} exists and is not a folder" in one_error_line(capsys)
+    assert out.read_text() == "precious"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="/proc is Linux's")
+@pytest.mark.parametrize(
+    "kind, out",
+    [
+        ("balance", "/proc/gansampler-out"),  # cannot be made, even by root
+        ("demo", "/proc/self"),  # exists; no file can be created in it
+        ("compare", "/proc/self"),
+    ],
+)
+def test_an_unwritable_out_fails_before_training(
+    kind, out, two_class_folder, no_training, capsys
+):
+    assert main(_command(kind, two_class_folder, out)) == 2
+    assert f"--out {out}: cannot write there" in one_error_line(capsys)
+
+
+def test_a_folder_where_a_result_file_goes_fails_before_training(
+    tmp_path, no_training, capsys
+):
+    out = tmp_path / "results"
+    (out / "generated_class_9.png").mkdir(parents=True)
+    assert main(_command("compare", None, out)) == 2
+    assert "holds a folder 'generated_class_9.png'" in one_error_line(capsys)
+
+
+def test_a_label_that_cannot_name_a_folder_fails_before_training(
+    kaggle_folder, tmp_path, no_training, capsys
+):
+    folder, labels = kaggle_folder
+    labels.write_text(labels.read_text().replace(",1\n", ",a/b\n"))
+    out = tmp_path / "out"
+    argv = ["balance", str(folder), "--labels", str(labels), "--out", str(out)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert "Label 'a/b' cannot be used as a folder name" in error
+    assert not out.exists()
+
+
+def test_a_failed_command_removes_the_out_folder_it_made(tmp_path, monkeypatch, capsys):
+    from gansampler._sampler import DCGANOverSampler
+
+    def fails(*args, **kwargs):
+        raise ValueError("the GAN failed")
+
+    monkeypatch.setattr(DCGANOverSampler, "fit_resample", fails)
+    out = tmp_path / "new" / "demo"
+    assert main(["demo", "--out", str(out)]) == 2
+    assert "the GAN failed" in one_error_line(capsys)
+    assert not out.exists() and (tmp_path / "new").is_dir()
+
+
+def test_compare_out_with_a_slash_in_a_label(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    target = np.array(["ok"] * 16 + ["crack/edge"] * 6)
+    path = tmp_path / "labels.npz"
+    images = rng.integers(0, 256, (len(target), 8, 8), dtype=np.uint8)
+    np.savez(path, images=images, target=target)
+    out = tmp_path / "out"
+    argv = [
+        "compare", "--dataset", str(path), "--folds", "2", "--resamplers", "dcgan",
+        "--epochs", "1", "--classifier-epochs", "1", "--verbose", "0",
+        "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert (out / "generated_class_crack_edge.png").read_bytes()[:8] == PNG
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("gen")) == [
+        "generated_class_crack_edge.png"
+    ]
+
+
+def _options_of(command):
+    from gansampler.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = (a for a in parser._actions if hasattr(a, "choices") and a.choices)
+    return {o for a in commands.choices[command]._actions for o in a.option_strings}
+
+
+def _folder_case(case, tmp_path):
+    """An image folder that the library refuses, with advice about a parameter."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    folder = tmp_path / case
+    if case == "one image":
+        y = np.array(["cat"] * 20 + ["dog"])
+        save_image_folder(rng.integers(0, 256, (21, 8, 8), dtype=np.uint8), y, folder)
+    elif case == "sizes":
+        save_image_folder(rng.integers(0, 256, (20, 8, 8), dtype=np.uint8),
+                          ["cat"] * 14 + ["dog"] * 6, folder)  # fmt: skip
+        Image.fromarray(np.zeros((10, 10), np.uint8)).save(folder / "dog" / "big.png")
+    elif case == "flat":
+        folder.mkdir()
+        for i in range(4):
+            Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / f"{i}.png")
+    elif case == "float":
+        y = np.array([0] * 14 + [1] * 6 + [2] * 5)
+        save_image_folder(rng.integers(0, 256, (25, 8, 8), dtype=np.uint8), y, folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    "case, extra, advice, follow",
+    [
+        ("one image", [], "Pass --gan-param choose_generator=False",
+         ["--gan-param", "choose_generator=False"]),
+        ("sizes", [], "pass --image-size N", ["--image-size", "8"]),
+        ("flat", [], "pass --labels CSV", None),
+        ("float", ["--sampling-strategy", "0.5"], "--sampling-strategy 2=14",
+         ["--sampling-strategy", "2=14"]),
+    ],
+)  # fmt: skip
+def test_advice_names_options_the_command_has(
+    case, extra, advice, follow, tmp_path, capsys
+):
+    folder = _folder_case(case, tmp_path)
+    argv = ["balance", str(folder), "--out", str(tmp_path / "out"), *extra]
+    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert advice in error
+    named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", error))
+    assert named and named <= _options_of("balance"), named
+    library = r"(?<!--gan-param )(?<![\w-])(choose_generator|image_size|labels_csv|sampling_strategy)\b"
+    assert not re.search(library, error), error
+    if follow is not None:  # the advice works
+        assert main([*argv, *follow, "--epochs", "1", "--verbose", "0"]) == 0
+        assert "Wrote" in capsys.readouterr().out
+
+
+def test_compare_advice_for_a_folder_of_mixed_sizes(tmp_path, capsys):
+    folder = _folder_case("sizes", tmp_path)
+    assert main(["compare", "--dataset", str(folder), "--resamplers", "none"]) == 2
+    assert "pass --image-size N to resize" in one_error_line(capsys)
+
+
+def test_sampling_strategy_counts_per_class(capsys, tmp_path):
+    from gansampler.cli import _class_strategy, _strategy
+
+    assert _strategy("dog=20, cat=3") == {"dog": 20, "cat": 3}
+    assert _strategy("0.5") == 0.5 and _strategy("not minority") == "not minority"
+    assert _class_strategy({"1": 9}, np.array([0, 1, 1])) == {1: 9}
+    folder = _folder_case("float", tmp_path)
+    for value, message in [
+        ("dog=x", "expected LABEL=COUNT"),
+        ("1=2,1=3", "each label once"),
+        ("7=40", "--sampling-strategy names no class 7; the classes are 0, 1, 2."),
+    ]:
+        argv = ["balance", str(folder), "--out", str(tmp_path / "o"),
+                "--sampling-strategy", value]  # fmt: skip
+        assert main(argv) == 2
+        assert message in one_error_line(capsys)
+
+
+def test_gan_param_refuses_what_has_an_option(capsys, tmp_path):
+    folder = _folder_case("float", tmp_path)
+    out = str(tmp_path / "o")
+    for argv in (
+        ["balance", str(folder), "--out", out, "--gan-param", "sampling_strategy=1"],
+        ["compare", "--gan-param", "random_state=1"],
+    ):
+        assert main(argv) == 2
+        assert "have their own options" in one_error_line(capsys)
+
+
+def test_compare_with_classifier_augmentation(elpv_like_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none", "--classifier-epochs", "1", "--verbose", "0",
+        "--classifier-augmentation", "flip,rot90", "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    assert "training images augmented by flip,rot90" in capsys.readouterr().out
+    params = json.loads((out / "results.json").read_text())["params"]
+    assert "augmentation='flip,rot90'" in params["classifier"]
+
+
+@pytest.mark.parametrize(
+    "policy, dataset, expected",
+    [
+        ("flip,blur", "digits", "--classifier-augmentation: unknown augmentation 'blur'"),
+        ("rot90", "wide", "--classifier-augmentation: augmentation 'rot90' turns images"),
+    ],
+)  # fmt: skip
+def test_classifier_augmentation_is_checked_before_training(
+    policy, dataset, expected, tmp_path, no_training, capsys
+):
+    if dataset == "wide":
+        dataset = str(tmp_path / "wide.npz")
+        images = np.zeros((20, 8, 6), np.uint8)
+        np.savez(dataset, images=images, target=np.arange(20) % 2)
+    argv = ["compare", "--dataset", dataset, "--classifier-augmentation", policy]
+    assert main(argv) == 2
+    assert expected in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_help_names_every_augmentation(capsys):
+    from gansampler._classifier_augmentation import POLICIES
+
+    assert main(["compare", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    (option,) = re.findall(r"--classifier-augmentation POLICY (.*?) --", text)
+    listed = option.split("names joined by commas from")[1].split(", e.g.")[0]
+    named = re.findall(r"(\w+) \(", listed)
+    assert tuple(named) == POLICIES

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -352,3 +353,31 @@ def test_save_refuses_labels_that_escape_the_folder(tmp_path, label):
     with pytest.raises(ValueError, match="folder name"):
         save_image_folder(np.zeros((1, 4, 4), np.uint8), [label], target)
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (
+            np.array([0.0, np.nan, 1.0]),
+            r"1 missing label\(s\) \(None or NaN\), at index 1;",
+        ),
+        (
+            np.array(["a", None, None], dtype=object),
+            r"2 missing label\(s\).*index 1, 2;",
+        ),
+        ([1, None, 2], "missing label"),
+        (np.array(["a", 1, "1"], dtype=object), "same folder name"),
+    ],
+)
+def test_save_refuses_missing_labels_before_writing(tmp_path, y, match):
+    with pytest.raises(ValueError, match=match):
+        save_image_folder(np.zeros((3, 4, 4), np.uint8), y, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_save_mixed_label_types(tmp_path):
+    # Labels that do not sort together (int and str) still get their folders.
+    y = np.array([1, "b"], dtype=object)
+    paths = save_image_folder(np.zeros((2, 4, 4), np.uint8), y, tmp_path)
+    assert [Path(p).parent.name for p in paths] == ["1", "b"]

@@ -145,12 +145,20 @@ def test_significance_tests(result):
     assert set(tests["reference"]) == {"dcgan"}
     assert sorted(set(tests["other"])) == sorted(others)
     assert set(tests["metric"]) == set(SCORES)
+    tested = (tests["note"] == "").to_numpy()
     for column in ("p_value", "p_wilcoxon"):
         p = tests[column].to_numpy(dtype=float)
-        scored = tests["n_folds"].to_numpy() > 0
-        assert np.isfinite(p[scored & (tests["n_folds"] >= 2).to_numpy()]).all()
+        assert np.isfinite(p[tested]).all()
         finite = p[np.isfinite(p)]
         assert ((finite >= 0) & (finite <= 1)).all()
+    # An untested row says why: equal differences on every fold.
+    untested = tests[~tested]
+    assert untested["p_value"].isna().all()
+    for _, row in untested.iterrows():
+        part = result.folds.set_index(["resampler", "repeat", "fold"])[row["metric"]]
+        d = (part.loc["dcgan"] - part.loc[row["other"]]).dropna()
+        assert row["note"] == "the same difference on every fold (zero variance)"
+        assert (d == d.iloc[0]).all()
     assert (tests["wins"] + tests["ties"] + tests["losses"] == tests["n_folds"]).all()
     # The difference is dcgan minus the other, fold by fold.
     folds = result.folds.set_index(["resampler", "repeat", "fold"]).sort_index()
@@ -170,9 +178,67 @@ def test_corrected_resampled_ttest():
     # More conservative than the plain paired t-test, which ignores the overlap.
     assert p > stats.ttest_1samp(d, 0).pvalue
     assert corrected_resampled_ttest(-d, 80, 20)[1] == pytest.approx(p)
-    assert corrected_resampled_ttest(np.zeros(5), 80, 20) == (0.0, 1.0)
-    assert corrected_resampled_ttest(np.full(5, 0.1), 80, 20)[1] == 0.0
     assert np.isnan(corrected_resampled_ttest([0.1], 80, 20)[1])
+
+
+@pytest.mark.parametrize("value", [0.0, 0.1, -0.02])
+def test_equal_differences_give_no_t_test_and_say_why(value):
+    # Zero variance: t = mean / 0 says nothing (it gave p = 0 for any mean).
+    t, p = corrected_resampled_ttest(np.full(5, value), 80, 20)
+    assert np.isnan(t) and np.isnan(p)
+    folds = pd.DataFrame(
+        {
+            "resampler": ["dcgan"] * 5 + ["none"] * 5,
+            "repeat": [0] * 10,
+            "fold": list(range(5)) * 2,
+            "error": [""] * 10,
+            **{m: [0.5 + value] * 5 + [0.5] * 5 for m in SCORES},
+        }
+    )
+    from gansampler.evaluation._statistics import paired_tests
+
+    tests = paired_tests(folds, ["none", "dcgan"], "dcgan", 80, 20)
+    assert tests["p_value"].isna().all()
+    assert set(tests["note"]) == {"the same difference on every fold (zero variance)"}
+    text = ComparisonResult(table=None, folds=folds, tests=tests).format_tests()
+    assert f"{value:+.3f} (p=n/a*)" in text
+    assert text.splitlines()[-1] == (
+        "* no t-test: the same difference on every fold (zero variance)"
+    )
+
+
+class FailingSampler(BaseEstimator):
+    """An imbalanced-learn-style sampler whose fit always fails."""
+
+    _sampling_type = "over-sampling"
+
+    def fit_resample(self, X, y):
+        raise RuntimeError("no neighbours")
+
+
+@pytest.mark.parametrize("error_score", [0.0, np.nan])
+def test_a_numeric_error_score_counts_in_the_table_as_in_the_tests(digits, error_score):
+    X, y = digits
+    with pytest.warns(UserWarning, match="failed and is scored"):
+        result = compare_resamplers(
+            X, y, classifier=fast_classifier(), error_score=error_score,
+            resamplers={"none": None, "dcgan": FailingSampler()}, n_splits=3,
+        )  # fmt: skip
+    row = result.table.loc["dcgan"]
+    assert (row["n_folds"], row["n_failed"]) == (0, 3)
+    none = result.folds[result.folds["resampler"] == "none"]
+    tests = result.tests.set_index("metric")
+    for m in SCORES:
+        if np.isnan(error_score):
+            assert np.isnan(row[f"{m}_mean"]) and tests.loc[m, "n_folds"] == 0
+        else:  # the table's mean is what the tests compare against
+            assert row[f"{m}_mean"] == 0.0 and tests.loc[m, "n_folds"] == 3
+            assert tests.loc[m, "mean_difference"] == pytest.approx(
+                row[f"{m}_mean"] - result.table.loc["none", f"{m}_mean"]
+            )
+            assert result.table.loc["none", f"{m}_mean"] == pytest.approx(
+                none[m].mean()
+            )
 
 
 def test_cache_avoids_retraining_the_gan(digits, tmp_path, monkeypatch):

@@ -31,7 +31,11 @@ def _data():
     yt = np.array([0] * 50 + [1] * 20)
     return {
         "conv_uint8": (dict(recipe="article", epochs=3, random_state=0), X, y),
-        "conv_float_16": (dict(recipe="article", epochs=2, batch_size=8, random_state=3), Xf, yf),
+        "conv_float_16": (
+            dict(recipe="article", epochs=2, batch_size=8, random_state=3),
+            Xf,
+            yf,
+        ),
         "dense": (dict(recipe="article", epochs=4, random_state=0), Xt, yt),
     }
 
@@ -67,8 +71,50 @@ def test_outputs_for_a_fixed_random_state_are_unchanged(case):
     for key in ("new_mean", "new_std", "new_row_means", "drawn_row_means"):
         np.testing.assert_allclose(got[key], want[key], atol=2e-3 * scale, err_msg=key)
     for name, values in want["history"].items():
-        np.testing.assert_allclose(got["history"][name], values, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(
+            got["history"][name], values, atol=1e-4, err_msg=name
+        )
     assert got["quality"]["chosen_epoch"] == want["quality"]["chosen_epoch"]
     np.testing.assert_allclose(
         got["quality"]["kernel_distance"], want["quality"]["kernel_distance"], atol=1e-4
     )
+
+
+# ---------------------------------------------------------------- classifier
+# data/pinned_classifier.json was recorded with the code of 2026-12-01 (commit
+# 2734690, before the classifier could augment) by the fits below.
+PINNED_CLASSIFIER = json.loads(
+    (Path(__file__).parent / "data" / "pinned_classifier.json").read_text()
+)
+
+
+def _classifier_cases():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16.0).astype(np.float32).reshape(-1, 8, 8, 1)
+    return {
+        "default_cnn": (dict(epochs=5, random_state=0), X[:300], y[:300], X[300:320]),
+        "validation_balanced": (
+            dict(epochs=2, batch_size=16, validation_split=0.2,
+                 class_weight="balanced", random_state=4),
+            X[:150], y[:150], X[300:320],
+        ),
+    }  # fmt: skip
+
+
+@pytest.mark.skipif(
+    __import__("keras").config.backend() != "tensorflow",
+    reason="pinned on the TensorFlow backend",
+)
+@pytest.mark.parametrize("case", sorted(PINNED_CLASSIFIER))
+def test_classifier_outputs_for_a_fixed_random_state_are_unchanged(case):
+    from gansampler.classifiers import KerasImageClassifier
+
+    params, X, y, X_test = _classifier_cases()[case]
+    clf = KerasImageClassifier(**params).fit(X, y)
+    want = PINNED_CLASSIFIER[case]
+    np.testing.assert_allclose(clf.predict_proba(X_test), want["proba"], atol=1e-5)
+    assert sorted(clf.history_) == sorted(want["history"])
+    for name, values in want["history"].items():
+        np.testing.assert_allclose(clf.history_[name], values, atol=1e-5, err_msg=name)

@@ -1,7 +1,6 @@
 """Figures of training curves and image grids."""
 
 import doctest
-import sys
 
 import numpy as np
 import pytest
@@ -150,12 +149,3 @@ def test_save_figure_is_atomic(tmp_path):
     with pytest.raises(ValueError):
         save_figure(figure, tmp_path / "grid.unknown-format")
     assert [p.name for p in tmp_path.iterdir()] == ["grid.svg"]
-
-
-def test_missing_matplotlib_says_how_to_install(monkeypatch):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
-    with pytest.raises(ImportError, match=r"pip install gansampler\[plot\]"):
-        plot_history({0: _curves(2)})
-    with pytest.raises(ImportError, match=r"gansampler\[plot\]"):
-        plot_image_grid(np.zeros((2, 4, 4)))

@@ -3,7 +3,7 @@
 * :func:`load_imbalanced_digits`: scikit-learn's 8x8 digits made imbalanced by a
   documented, seeded per-class profile (offline: nothing to download).
 * :func:`load_elpv`: the ELPV solar-cell electroluminescence images from the
-  optional ``elpv-dataset`` package (``pip install gansampler[elpv]``).
+  optional ``elpv-dataset`` package (``pip install ".[elpv]"`` in a checkout).
 * :func:`load_image_folder`: images on disk, one sub-folder per class or one folder
   plus a labels CSV (the Kaggle diabetic-retinopathy layout ``image,level``).
 * :func:`save_image_folder`: write images as PNG, one sub-folder per class, in the

@@ -137,7 +137,8 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
     except ImportError as exc:
         raise ImportError(
             "load_elpv needs the optional 'elpv-dataset' package: install it with "
-            "`pip install elpv-dataset` (or `pip install gansampler[elpv]`)."
+            "`pip install elpv-dataset` (or, in a checkout of gansampler, "
+            "`pip install '.[elpv]'`)."
         ) from exc
     from PIL import Image
 

@@ -436,12 +436,53 @@ def _to_uint8_images(X, image_shape):
     return np.clip(np.rint(Xf), 0, 255).astype(np.uint8)
 
 
-def _folder_name(label):
-    """The class folder of ``label``: ``str(label)``, which must be a plain name."""
-    name = str(label.item() if isinstance(label, np.generic) else label)
-    if not is_plain_name(name):
-        raise ValueError(f"Label {label!r} cannot be used as a folder name.")
-    return name
+def class_folders(y):
+    """The sub-folder of each class of ``y``: ``str(label)``, a plain folder name.
+
+    Used by :func:`save_image_folder`, and by the command line to refuse, before
+    any training, labels that could not be written.
+
+    Parameters
+    ----------
+    y : array-like of shape (n,)
+        Class labels.
+
+    Returns
+    -------
+    dict
+        Maps each distinct label (a Python value, in order of first appearance)
+        to its folder name.
+
+    Raises
+    ------
+    ValueError
+        For a missing label (None or NaN), a label whose ``str`` is not a plain
+        folder name (``""``, ``"."``, ``".."``, ``"a/b"``) and labels that share
+        one name (``1`` and ``"1"``).
+    """
+    import pandas as pd
+
+    y = np.asarray(y).reshape(-1)
+    missing = np.flatnonzero(pd.isna(y))
+    if len(missing):
+        shown = ", ".join(map(str, missing[:5])) + (", ..." if len(missing) > 5 else "")
+        raise ValueError(
+            f"y has {len(missing)} missing label(s) (None or NaN), at index {shown}; "
+            "every image needs a class label to name its folder."
+        )
+    folders = {}
+    for label in dict.fromkeys(y.tolist()):
+        name = str(label)
+        if not is_plain_name(name):
+            raise ValueError(
+                f"Label {label!r} cannot be used as a folder name (the images of a "
+                "class go into a sub-folder named after it)."
+            )
+        folders[label] = name
+    names = list(folders.values())
+    if len(set(names)) != len(names):
+        raise ValueError(f"Different labels map to the same folder name: {names}.")
+    return folders
 
 
 def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite=False):
@@ -467,7 +508,8 @@ def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite
     X : array-like of shape (n, H, W, C), (n, H, W) or (n, H * W * C)
         Images; flat rows need ``image_shape``.
     y : array-like of shape (n,)
-        Labels; ``str(label)`` names the sub-folder.
+        Labels; ``str(label)`` names the sub-folder. Missing labels (None,
+        NaN) are refused before anything is written.
     path : str or path-like
         Output folder, created if needed.
     image_shape : tuple of int or None, default=None
@@ -506,12 +548,8 @@ def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite
     if os.path.exists(path) and not os.path.isdir(path):
         raise NotADirectoryError(f"{path!r} exists and is not a folder.")
 
-    folder_of = {}
-    for label in np.unique(y):
-        folder_of[label] = _folder_name(label)
+    folder_of = class_folders(y)
     names = list(folder_of.values())
-    if len(set(names)) != len(names):
-        raise ValueError(f"Different labels map to the same folder name: {names}.")
 
     root = os.path.realpath(path)
     for name in names:
@@ -530,7 +568,7 @@ def save_image_folder(X, y, path, *, image_shape=None, prefix="image", overwrite
     width = max(5, len(str(len(images) - 1)))
     targets = [
         os.path.join(path, folder_of[label], f"{prefix}_{i:0{width}d}.png")
-        for i, label in enumerate(y)
+        for i, label in enumerate(y.tolist())
     ]
     if not overwrite:
         existing = [t for t in targets if os.path.lexists(t)]

@@ -3,8 +3,6 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.model_selection import RepeatedStratifiedKFold
-from sklearn.utils.multiclass import check_classification_targets
 
 from .._images import to_nhwc, unit_float32
 from ._folds import Data, Progress, Split, run_folds
@@ -87,12 +85,16 @@ def compare_resamplers(
         ``resamplers`` gives an empty ``tests`` table.
     error_score : 'raise' or float, default=np.nan
         Score of a fold whose fit fails (e.g. ADASYN finding no neighbours);
-        a warning names the error. 'raise' re-raises it.
+        a warning names the error. A number counts in the means of ``table``
+        and in ``tests`` (as in scikit-learn's ``cross_validate``); NaN
+        leaves the fold out of both. 'raise' re-raises the error.
     n_jobs : int or None, default=None
         Folds run in parallel with joblib (None: one at a time).
     verbose : int, default=0
-        1: one line per fitted fold on stderr; 2: also the resamplers' and
-        classifier's own output.
+        1: a progress bar of the folds on stderr, with the time left (drawn
+        in place on a terminal, written once when it ends elsewhere), and a
+        line per scored fold; 2: also the resamplers' and the classifier's
+        own progress.
     callback : callable or None, default=None
         Called with each fold's record (a dict, a row of ``folds``) as soon as
         it is scored (with ``n_jobs`` above 1 in the order the folds finish),
@@ -152,21 +154,24 @@ def compare_resamplers(
         if callback is not None:
             callback(dict(record))
 
-    records, fitted = run_folds(
-        pipelines,
-        splits,
-        data,
-        error_score=error_score,
-        n_jobs=n_jobs,
-        verbose=verbose,
-        on_record=on_record,
-    )
+    with progress.shown():
+        records, fitted = run_folds(
+            pipelines,
+            splits,
+            data,
+            error_score=error_score,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            on_record=on_record,
+        )
     params = _params(data, pipelines, n_splits, n_repeats, random_state)
     return _result(records, fitted, pipelines, splits, reference, params)
 
 
 def _checked_data(X, y, image_shape, n_splits):
     """The images, flat float32 (uint8 scaled to [0, 1]), their labels and classes."""
+    from sklearn.utils.multiclass import check_classification_targets
+
     images = to_nhwc(np.asarray(X), image_shape)
     flat = np.ascontiguousarray(unit_float32(images).reshape(len(images), -1))
     y = np.asarray(y)
@@ -204,6 +209,8 @@ def _resamplers(resamplers, random_state, data, n_splits):
 
 def _splits(data, n_splits, n_repeats, random_state):
     """The repeated stratified k-fold splits, every pipeline's the same."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
     cv = RepeatedStratifiedKFold(
         n_splits=n_splits, n_repeats=n_repeats, random_state=random_state
     )

@@ -1,5 +1,6 @@
 """The folds of a comparison: one pipeline fitted and scored on one split."""
 
+import contextlib
 import math
 import sys
 import time
@@ -7,9 +8,8 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
-from sklearn.base import clone
 
+from .._progress import progress_bar
 from ._scores import SCORES
 
 __all__ = ["Data", "Progress", "Split", "run_fold", "run_folds"]
@@ -179,6 +179,9 @@ def run_folds(pipelines, splits, data, *, error_score, n_jobs, verbose, on_recor
     the order of the splits, then of ``pipelines``; the samplers are those
     fitted on the first split, by name.
     """
+    from joblib import Parallel, delayed
+    from sklearn.base import clone
+
     tasks = [(name, split) for split in splits for name in pipelines]
 
     def fold(name, split):
@@ -204,7 +207,11 @@ def run_folds(pipelines, splits, data, *, error_score, n_jobs, verbose, on_recor
 
 
 class Progress:
-    """Progress lines of a comparison on stderr, one per scored fold (``verbose``)."""
+    """A comparison's progress on stderr (``verbose``): a bar and a line per fold.
+
+    The bar of the folds, with the time left, is shown while :meth:`shown` is
+    open; each scored (or failed) fold also gets a line above it.
+    """
 
     def __init__(self, verbose, n_folds, n_splits, n_repeats):
         self.verbose = verbose
@@ -212,25 +219,41 @@ class Progress:
         self.n_splits = n_splits
         self.n_repeats = n_repeats
         self.done = 0
+        self._bar = None
 
     def say(self, message):
         """Print ``message`` on stderr when verbose."""
         if self.verbose:
             print(message, file=sys.stderr, flush=True)
 
+    @contextlib.contextmanager
+    def shown(self):
+        """Show the bar of the folds inside the block."""
+        show = bool(self.verbose)
+        with progress_bar("folds", self.n_folds, unit="folds", show=show) as bar:
+            self._bar = bar
+            try:
+                yield self
+            finally:
+                self._bar = None
+
     def fold_done(self, record):
         """Report one scored (or failed) fold."""
         self.done += 1
+        name = record["resampler"]
         head = (
             f"[{self.done}/{self.n_folds}] repeat {record['repeat'] + 1}/"
-            f"{self.n_repeats} fold {record['fold'] + 1}/{self.n_splits} "
-            f"{record['resampler']}:"
+            f"{self.n_repeats} fold {record['fold'] + 1}/{self.n_splits} {name}:"
         )
         if record["error"]:
             self.say(f"{head} FAILED ({record['error']})")
+            note = f"{name} failed"
         else:
             self.say(
                 f"{head} fit {record['fit_time']:.1f} s, balanced accuracy "
                 f"{record['balanced_accuracy']:.3f}, macro-F1 "
                 f"{record['macro_f1']:.3f}"
             )
+            note = f"{name}: balanced accuracy {record['balanced_accuracy']:.3f}"
+        if self._bar is not None:
+            self._bar.advance(note=note)

@@ -5,8 +5,6 @@ clone of the same classifier, so resampling happens during ``fit`` only, on
 the training folds.
 """
 
-from sklearn.base import clone
-
 __all__ = [
     "DEFAULT_RESAMPLERS",
     "build_pipelines",
@@ -95,6 +93,8 @@ def default_classifier(random_state):
 
 def _with_image_shape(estimator, shape):
     """A clone of ``estimator``, given ``image_shape=shape`` if it takes one."""
+    from sklearn.base import clone
+
     if estimator is None:
         return None
     estimator = clone(estimator)
@@ -112,6 +112,7 @@ def build_pipelines(resamplers, classifier, image_shape, *, memory, verbose):
     their own progress. ``None`` stands for no resampling.
     """
     from imblearn.pipeline import Pipeline
+    from sklearn.base import clone
 
     classifier = _with_image_shape(classifier, image_shape)
     pipelines = {}

@@ -23,7 +23,9 @@ class ComparisonResult:
         One row per resampler (index ``resampler``), columns ``<score>_mean``
         and ``<score>_std`` over the folds for every score in :data:`SCORES`
         and ``fit_time``, plus ``n_folds`` (folds that were scored) and
-        ``n_failed``.
+        ``n_failed``. A failed fold counts with ``error_score`` when that is a
+        number (as in scikit-learn's ``cross_validate``, and as in ``tests``);
+        with NaN, the default, it is left out.
     folds : pandas.DataFrame
         One row per resampler and fold: ``resampler``, ``repeat``, ``fold``,
         ``n_train`` (before resampling), ``n_train_resampled``, ``n_test``, the
@@ -34,9 +36,10 @@ class ComparisonResult:
         ``metric`` (the score), ``reference``, ``other``, ``mean_difference`` (reference
         minus other), ``wins``/``ties``/``losses`` of the reference over the
         folds, ``t_statistic`` and ``p_value`` of the Nadeau-Bengio corrected
-        resampled t-test (:func:`corrected_resampled_ttest`), and
-        ``p_wilcoxon`` (Wilcoxon signed-rank test, two-sided; with 5 folds it
-        cannot go below 0.0625).
+        resampled t-test (:func:`corrected_resampled_ttest`), ``p_wilcoxon``
+        (Wilcoxon signed-rank test, two-sided; with 5 folds it cannot go
+        below 0.0625), and ``note``: why the t-test gives no p-value (NaN),
+        e.g. "the same difference on every fold (zero variance)", or "".
     params : dict
         How the comparison was run (data shape, classes, counts, folds, seeds,
         resampler and classifier parameters).
@@ -114,7 +117,9 @@ class ComparisonResult:
 
         Each cell is the mean difference (reference minus other) over the
         folds and, in brackets, the two-sided p-value of the Nadeau-Bengio
-        corrected resampled t-test (the Wilcoxon p-values are in ``tests``).
+        corrected resampled t-test (the Wilcoxon p-values are in ``tests``);
+        ``p=n/a*`` marks a test that could not be made, with the reason
+        below the table.
 
         Parameters
         ----------
@@ -129,20 +134,25 @@ class ComparisonResult:
             return "(no significance tests: no reference resampler)"
         others = list(dict.fromkeys(self.tests["other"]))
         header = ["vs"] + [SCORE_LABELS.get(m, m) for m in SCORES]
-        rows = []
+        rows, reasons = [], {}
         for other in others:
             part = self.tests[self.tests["other"] == other].set_index("metric")
             cells = [str(other)]
             for m in SCORES:
                 d, p = part.loc[m, "mean_difference"], part.loc[m, "p_value"]
+                note = part.loc[m, "note"] if "note" in part else ""
                 if not np.isfinite(d):
                     cells.append("n/a")
-                elif not np.isfinite(p):
-                    cells.append(f"{d:+.{precision}f}")
-                else:
+                elif np.isfinite(p):
                     cells.append(f"{d:+.{precision}f} (p={p:.{precision}f})")
+                elif note:
+                    mark = reasons.setdefault(note, "*" * (len(reasons) + 1))
+                    cells.append(f"{d:+.{precision}f} (p=n/a{mark})")
+                else:
+                    cells.append(f"{d:+.{precision}f}")
             rows.append(cells)
-        return _aligned([header, *rows])
+        notes = [f"{mark} no t-test: {note}" for note, mark in reasons.items()]
+        return "\n".join([_aligned([header, *rows]), *notes])
 
     def to_csv(self, path, which="table"):
         """Write one of the tables as CSV.

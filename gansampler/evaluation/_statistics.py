@@ -36,10 +36,14 @@ def corrected_resampled_ttest(differences, n_train, n_test):
     Returns
     -------
     t : float
-        The statistic (NaN with fewer than two differences).
+        The statistic.
     p_value : float
-        Two-sided p-value in [0, 1] (1 when every difference is 0, 0 when
-        all are equal and non-zero).
+        Two-sided p-value in [0, 1].
+
+        Both are NaN with fewer than two differences, and when every
+        difference is the same (zero variance: the statistic divides by zero,
+        so the test says nothing; count the wins, ties and losses instead).
+        :attr:`ComparisonResult.tests` says which in its ``note`` column.
 
     Examples
     --------
@@ -47,19 +51,48 @@ def corrected_resampled_ttest(differences, n_train, n_test):
     >>> t, p = corrected_resampled_ttest([0.02, 0.03, 0.01, 0.04, 0.02], 80, 20)
     >>> round(t, 2), round(p, 3)
     (3.14, 0.035)
+    >>> corrected_resampled_ttest([0.02, 0.02, 0.02], 80, 20)  # zero variance
+    (nan, nan)
     """
     from scipy import stats
 
     d = np.asarray(differences, dtype=np.float64)
     d = d[np.isfinite(d)]
-    if len(d) < 2:
+    if why_untested(d):
         return math.nan, math.nan
     mean, var = float(d.mean()), float(d.var(ddof=1))
-    if var == 0.0:
-        return (0.0, 1.0) if mean == 0.0 else (math.copysign(math.inf, mean), 0.0)
     t = mean / math.sqrt((1.0 / len(d) + n_test / n_train) * var)
     p = 2.0 * float(stats.t.sf(abs(t), df=len(d) - 1))
     return t, min(1.0, max(0.0, p))
+
+
+def why_untested(differences):
+    """Why the corrected t-test gives no p-value for these differences, or "".
+
+    Parameters
+    ----------
+    differences : array-like of shape (J,)
+        Per-fold score differences (NaN ones are left out, as the test does).
+
+    Returns
+    -------
+    str
+        ``"fewer than two scored folds"``, ``"the same difference on every
+        fold (zero variance)"`` or ``""`` when the test applies.
+
+    Examples
+    --------
+    >>> from gansampler.evaluation._statistics import why_untested
+    >>> why_untested([0.1, 0.1, 0.1]), why_untested([0.1, 0.2])
+    ('the same difference on every fold (zero variance)', '')
+    """
+    d = np.asarray(differences, dtype=np.float64)
+    d = d[np.isfinite(d)]
+    if len(d) < 2:
+        return "fewer than two scored folds"
+    if np.all(d == d[0]):
+        return "the same difference on every fold (zero variance)"
+    return ""
 
 
 def wilcoxon_p(d):
@@ -127,7 +160,10 @@ def summarise(folds, names):
         ok = part[part["error"] == ""]
         row = {"resampler": name}
         for m in SUMMARISED:
-            values = ok[m].to_numpy(dtype=float)
+            # A failed fold carries error_score: a number counts, as in
+            # scikit-learn's cross_validate (and in the paired tests); NaN,
+            # the default, leaves it out.
+            values = part[m].to_numpy(dtype=float)
             values = values[np.isfinite(values)]
             row[f"{m}_mean"] = float(values.mean()) if len(values) else math.nan
             row[f"{m}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
@@ -143,7 +179,7 @@ def paired_tests(folds, names, reference, n_train, n_test):
 
     columns = [
         "metric", "reference", "other", "mean_difference", "wins", "ties",
-        "losses", "n_folds", "t_statistic", "p_value", "p_wilcoxon",
+        "losses", "n_folds", "t_statistic", "p_value", "p_wilcoxon", "note",
     ]  # fmt: skip
     if reference is None or reference not in names:
         return pd.DataFrame(columns=columns)
@@ -171,6 +207,7 @@ def paired_tests(folds, names, reference, n_train, n_test):
                     "t_statistic": t,
                     "p_value": p,
                     "p_wilcoxon": wilcoxon_p(d),
+                    "note": why_untested(d),
                 }
             )
     return pd.DataFrame(rows, columns=columns)

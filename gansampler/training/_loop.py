@@ -1,11 +1,14 @@
 """The backend-neutral epoch loop: batching, history, progress and failure checks."""
 
+import contextvars
+import functools
 import math
 import warnings
 
 import numpy as np
 from keras import ops
 
+from .._progress import progress_bar
 from ..labels import label_text
 
 __all__ = [
@@ -89,6 +92,33 @@ def checkpoint_epochs(epochs, every=None):
     return sorted({*range(every, epochs + 1, every), epochs})
 
 
+# The progress bar of the class that train_gan is training in this thread.
+_epoch_bar = contextvars.ContextVar("gansampler_epoch_bar")
+
+
+def _with_progress_bar(train):
+    """Run ``train_gan`` under a progress bar of its class's epochs on stderr.
+
+    The bar (shown when ``verbose``) is open for exactly the call, however it
+    ends; the call's :class:`EpochRecord` advances it.
+    """
+
+    @functools.wraps(train)
+    def train_under_a_bar(*args, epochs, label, verbose=0, **kwargs):
+        description = f"class {label_text(label)}"
+        with progress_bar(description, epochs, unit="epochs", show=verbose > 0) as bar:
+            token = _epoch_bar.set(bar)
+            try:
+                return train(
+                    *args, epochs=epochs, label=label, verbose=verbose, **kwargs
+                )
+            finally:
+                _epoch_bar.reset(token)
+
+    return train_under_a_bar
+
+
+@_with_progress_bar
 def train_gan(
     trainer,
     images,
@@ -127,7 +157,8 @@ def train_gan(
     label : object
         The class, for progress lines and warnings.
     verbose : int, default=0
-        0 silent, 1 a line per checkpoint, 2 a line per epoch.
+        0 silent; 1 a progress bar of the epochs on stderr, with the time left
+        and the latest losses; 2 also the article's line per epoch on stdout.
     checkpoint_every : int, default=None
         Epochs between checkpoints; None: about ten per run.
     on_checkpoint : callable, default=None
@@ -184,7 +215,7 @@ def train_gan(
 
 
 class EpochRecord:
-    """One class's per-epoch bookkeeping: history, progress lines, failure checks."""
+    """One class's per-epoch bookkeeping: history, progress, failure checks."""
 
     def __init__(self, label, epochs, n_batches, checkpoints, real_target, verbose):
         self.label = label
@@ -198,6 +229,7 @@ class EpochRecord:
         # close to it.
         self.real_floor = _entropy(real_target)
         self.collapsed_for = 0
+        self.bar = _epoch_bar.get()
 
     def add(self, epoch, row):
         """Record one epoch's mean metrics; False (after a warning) if it failed."""
@@ -209,7 +241,9 @@ class EpochRecord:
             return False
         for name, value in zip(HISTORY_KEYS, row, strict=True):
             self.history[name].append(float(value))
-        if self.verbose > 1 or (self.verbose and epoch in self.checkpoints):
+        d1, d2, g = row[:3]
+        self.bar.advance(note=f"d1={d1:.3f} d2={d2:.3f} g={g:.3f}")
+        if self.verbose > 1:
             print(
                 _format_epoch(self.label, epoch, self.epochs, self.n_batches, row),
                 flush=True,
@@ -245,5 +279,6 @@ def _warn(label, epoch, failure, checkpoints):
         f"this class stopped; it keeps the generator of {kept}, or the best one so "
         "far when the generator is chosen by score.",
         GANTrainingWarning,
-        stacklevel=4,
+        # _warn < EpochRecord.add < train_gan < its progress bar < the caller
+        stacklevel=5,
     )

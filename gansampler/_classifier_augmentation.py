@@ -1,0 +1,189 @@
+"""Augmentation of the classifier's training images, as Keras layers.
+
+``KerasImageClassifier(augmentation=...)`` trains its network behind these
+layers; they are active in training only, and the fitted network (``model_``)
+does not hold them, so predictions take the same path with or without
+augmentation. (The GAN's own augmentation, DiffAugment, is
+:mod:`gansampler.augment`.)
+
+Policies (names joined by commas, or a tuple of names), applied in order:
+
+``"flip"``
+    ``keras.layers.RandomFlip("horizontal_and_vertical")``: each image
+    mirrored left-right and top-bottom, each with probability 1/2 (both:
+    a half turn).
+``"rot90"``
+    A turn by 0, 90, 180 or 270 degrees, equally likely, made by transposing
+    and mirroring, so that every pixel moves whole. ``keras.layers.
+    RandomRotation`` is not used: its ``factor`` gives a range of angles
+    (any factor above 0 gives angles between the quarter turns) and it
+    interpolates between pixels. Square images only (a quarter turn of an
+    HxW image is WxH).
+``"translation"``
+    ``keras.layers.RandomTranslation`` by up to 1/8 of the height and of the
+    width, rounded to whole pixels (nearest-neighbour interpolation), the
+    border filled by reflection.
+"""
+
+import keras
+from keras import ops
+
+__all__ = ["POLICIES", "augmenting_model", "check_policy"]
+
+POLICIES = ("flip", "rot90", "translation")
+
+#: Largest shift of "translation", as a fraction of the height and width.
+TRANSLATION = 1 / 8
+
+
+def check_policy(augmentation, image_shape=None):
+    """The names of an augmentation policy, checked; () for None.
+
+    Parameters
+    ----------
+    augmentation : str, sequence of str or None
+        ``"flip,rot90,translation"``, ``("flip", "rot90")`` or None.
+    image_shape : tuple of int or None, default=None
+        ``(H, W, C)`` of the images, to refuse ``"rot90"`` for images that
+        are not square; None skips that check.
+
+    Returns
+    -------
+    tuple of str
+        The names, in the order given.
+
+    Raises
+    ------
+    ValueError
+        For an empty policy, an unknown or repeated name, or ``"rot90"`` with
+        images that are not square.
+    """
+    if augmentation is None:
+        return ()
+    names = (
+        augmentation.split(",")
+        if isinstance(augmentation, str)
+        else list(augmentation)
+        if isinstance(augmentation, list | tuple)
+        else None
+    )
+    if names is None or not all(isinstance(n, str) for n in names):
+        raise ValueError(
+            "augmentation must be None, a string such as 'flip,rot90' or a tuple "
+            f"of names; got {augmentation!r}."
+        )
+    names = tuple(n.strip() for n in names)
+    if not names or not all(names):
+        raise ValueError(
+            f"augmentation={augmentation!r} names no augmentation (None means none); "
+            f"choose from {', '.join(POLICIES)}."
+        )
+    unknown = [n for n in names if n not in POLICIES]
+    if unknown:
+        raise ValueError(
+            f"unknown augmentation {', '.join(map(repr, unknown))}; choose from "
+            f"{', '.join(POLICIES)}."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"augmentation={augmentation!r} names one twice.")
+    if "rot90" in names and image_shape is not None:
+        height, width = int(image_shape[0]), int(image_shape[1])
+        if height != width:
+            raise ValueError(
+                f"augmentation 'rot90' turns images by quarter turns, which needs "
+                f"square images; these are {height}x{width} (use 'flip' for half "
+                "turns)."
+            )
+    return names
+
+
+class RandomQuarterTurn(keras.layers.Layer):
+    """Turn each image by 0, 90, 180 or 270 degrees at random, in training.
+
+    The turns are exact: made of transposes and mirrors, no pixel is
+    interpolated. Outside training the images pass unchanged. Images are
+    ``(n, H, W, C)`` with ``H == W``.
+
+    Parameters
+    ----------
+    seed : int or None, default=None
+        Seed of the turns.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=True):
+        if not training:
+            return images
+        turns = keras.random.randint(
+            (ops.shape(images)[0], 1, 1, 1), 0, 4, seed=self.seed_generator
+        )
+        transposed = ops.transpose(images, (0, 2, 1, 3))
+        by_turns = (
+            images,
+            ops.flip(transposed, axis=1),  # 90 degrees, as numpy.rot90
+            ops.flip(ops.flip(images, axis=1), axis=2),
+            ops.flip(transposed, axis=2),  # 270 degrees
+        )
+        out = by_turns[3]
+        for k in (2, 1, 0):
+            out = ops.where(ops.equal(turns, k), by_turns[k], out)
+        return out
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+def _layers(names, seed):
+    """The augmentation layers of ``names``, each with its own seed."""
+    fmt = "channels_last"
+    make = {
+        "flip": lambda s: keras.layers.RandomFlip(
+            "horizontal_and_vertical", seed=s, data_format=fmt
+        ),
+        "rot90": lambda s: RandomQuarterTurn(seed=s),
+        "translation": lambda s: keras.layers.RandomTranslation(
+            TRANSLATION,
+            TRANSLATION,
+            fill_mode="reflect",
+            interpolation="nearest",
+            seed=s,
+            data_format=fmt,
+        ),
+    }
+    return [make[name](seed + i) for i, name in enumerate(names, start=1)]
+
+
+def augmenting_model(network, names, seed):
+    """``network`` behind the augmentation layers: the model that is trained.
+
+    It shares its weights with ``network`` and is compiled as ``network``
+    is, so training it trains ``network``; ``network`` itself is left without
+    the augmentation layers.
+
+    Parameters
+    ----------
+    network : keras.Model
+        The compiled classifier network.
+    names : tuple of str
+        A checked policy (:func:`check_policy`).
+    seed : int
+        Seeds the layers.
+
+    Returns
+    -------
+    keras.Model
+    """
+    inputs = keras.Input(shape=network.input_shape[1:])
+    x = inputs
+    for layer in _layers(names, seed):
+        x = layer(x)
+    model = keras.Model(inputs, network(x), name=f"{network.name}_augmented")
+    model.compile_from_config(network.get_compile_config())
+    return model

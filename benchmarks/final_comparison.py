@@ -1,0 +1,288 @@
+"""The final comparison: resamplers in front of one CNN, with and without augmentation.
+
+The protocol of :func:`gansampler.evaluation.compare_resamplers` (repeated
+stratified k-fold, seed 0; resampling only inside the training folds; the test
+fold scored as it is), with each resampler fitted once per fold and both
+classifier settings trained on its output, as ``compare_resamplers`` with
+``memory=`` does when run twice. uint8 images are scaled to ``[0, 1]`` once,
+up front, as ``compare_resamplers`` scales them. Each (fold, resampler,
+classifier setting) appends one JSON line to ``<out>/folds.jsonl``; fold 0
+also writes, per GAN recipe, a grid of generated images beside real ones.
+
+    KERAS_BACKEND=jax python benchmarks/final_comparison.py run \\
+        --dataset elpv64.npz --folds 0 1 2 3 4 --out final/
+    python benchmarks/final_comparison.py summary final/folds.jsonl
+
+The equivalent commands, one classifier setting each:
+
+    gansampler compare --dataset elpv64.npz --folds 5 --repeats 3 \\
+        --resamplers none,random_over,smote,random_under,dcgan,dcgan_article \\
+        --precision bfloat16 --cache cache/ [--classifier-augmentation ...]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+
+import numpy as np
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+AUGMENTATION = "flip,rot90,translation"
+RESAMPLERS = ("none", "random_over", "smote", "random_under", "dcgan", "dcgan_article")
+SCORES = (
+    "balanced_accuracy",
+    "geometric_mean",
+    "macro_f1",
+    "minority_recall",
+    "roc_auc",
+)
+
+
+def load(path):
+    with np.load(path) as data:
+        images, target = data["images"], data["target"]
+    images = images if images.ndim == 4 else images[..., None]
+    if images.dtype == np.uint8:
+        images = images.astype(np.float32) / np.float32(255)
+    return images, target
+
+
+def splits(y, n_splits=5, n_repeats=3, seed=0):
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    cv = RepeatedStratifiedKFold(
+        n_splits=n_splits, n_repeats=n_repeats, random_state=seed
+    )
+    return list(cv.split(np.zeros(len(y)), y))
+
+
+def resampler(name, min_count, precision):
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+    from imblearn.under_sampling import RandomUnderSampler
+
+    from gansampler import DCGANOverSampler
+
+    return {
+        "none": lambda: None,
+        "random_over": lambda: RandomOverSampler(random_state=0),
+        "smote": lambda: SMOTE(k_neighbors=min(5, min_count - 1), random_state=0),
+        "random_under": lambda: RandomUnderSampler(random_state=0),
+        "dcgan": lambda: DCGANOverSampler(precision=precision, random_state=0),
+        "dcgan_article": lambda: DCGANOverSampler(
+            recipe="article", precision=precision, random_state=0
+        ),
+    }[name]()
+
+
+def scores(y_true, proba, classes, minority):
+    from imblearn.metrics import geometric_mean_score
+    from sklearn.metrics import (
+        balanced_accuracy_score,
+        f1_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    y_pred = classes[np.argmax(proba, axis=1)]
+    return {
+        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
+        "geometric_mean": geometric_mean_score(
+            y_true, y_pred, labels=classes, average="multiclass"
+        ),
+        "macro_f1": f1_score(
+            y_true, y_pred, labels=classes, average="macro", zero_division=0
+        ),
+        "minority_recall": recall_score(
+            y_true, y_pred, labels=[minority], average="macro", zero_division=0
+        ),
+        "roc_auc": roc_auc_score(
+            y_true, proba, multi_class="ovr", average="macro", labels=classes
+        ),
+    }
+
+
+def grid(sampler, X_train, y_train, path):
+    """Per class: 7x7 real images of the training fold, then 7x7 generated ones."""
+    from PIL import Image
+
+    from gansampler.monitoring import image_grid
+
+    rows = []
+    for label in sampler.generators_:
+        real = X_train[y_train == label][:49]
+        fake = sampler.generate(label, len(real), random_state=0)
+        rows.append(np.concatenate([image_grid(real), image_grid(fake)], 1))
+    picture = np.concatenate(rows, 0)
+    Image.fromarray(picture[..., 0]).resize(
+        (picture.shape[1] * 2, picture.shape[0] * 2), Image.NEAREST
+    ).save(path)
+
+
+def run(args):
+    from gansampler.classifiers import KerasImageClassifier
+
+    warnings.simplefilter("ignore")
+    os.makedirs(args.out, exist_ok=True)
+    X, y = load(args.dataset)
+    classes, counts = np.unique(y, return_counts=True)
+    minority = classes[np.argmin(counts)]
+    all_splits = splits(y)
+    log = open(os.path.join(args.out, "folds.jsonl"), "a")
+    for fold in args.folds:
+        train, test = all_splits[fold]
+        X_train, y_train = X[train], y[train]
+        min_count = int(np.bincount(y_train).min())
+        for name in args.resamplers:
+            sampler = resampler(name, min_count, args.precision)
+            start = time.perf_counter()
+            if sampler is None:
+                X_res, y_res = X_train, y_train
+            elif name.startswith("dcgan"):
+                X_res, y_res = sampler.fit_resample(X_train, y_train)
+            else:
+                flat, y_res = sampler.fit_resample(
+                    X_train.reshape(len(X_train), -1), y_train
+                )
+                X_res = flat.reshape((-1, *X.shape[1:]))
+            resample_s = time.perf_counter() - start
+            if name.startswith("dcgan") and fold == args.folds[0]:
+                grid(
+                    sampler,
+                    X_train,
+                    y_train,
+                    os.path.join(args.out, f"grids_{name}_fold{fold}.png"),
+                )
+            for augmentation in (None, AUGMENTATION):
+                start = time.perf_counter()
+                classifier = KerasImageClassifier(
+                    epochs=args.classifier_epochs,
+                    batch_size=32,
+                    augmentation=augmentation,
+                    random_state=0,
+                ).fit(X_res, y_res)
+                fit_s = time.perf_counter() - start
+                proba = classifier.predict_proba(X[test])
+                record = {
+                    "fold": int(fold),
+                    "repeat": int(fold // 5),
+                    "resampler": name,
+                    "augmentation": augmentation or "",
+                    "n_train": len(train),
+                    "n_train_resampled": len(y_res),
+                    "n_test": len(test),
+                    "resample_s": resample_s,
+                    "classifier_s": fit_s,
+                    "fit_time": resample_s + fit_s,
+                    **{
+                        k: float(v)
+                        for k, v in scores(y[test], proba, classes, minority).items()
+                    },
+                }
+                if name.startswith("dcgan"):
+                    record["recipe"] = {
+                        k: (list(v) if isinstance(v, tuple) else v)
+                        for k, v in sampler.recipe_.items()
+                    }
+                log.write(json.dumps(record) + "\n")
+                log.flush()
+                print(
+                    f"FOLD {fold} {name} aug={bool(augmentation)} "
+                    f"resample {resample_s:.1f} s classifier {fit_s:.1f} s "
+                    f"bal {record['balanced_accuracy']:.3f} "
+                    f"f1 {record['macro_f1']:.3f}",
+                    flush=True,
+                )
+
+
+def summary(args):
+    import pandas as pd
+
+    from gansampler.evaluation import corrected_resampled_ttest
+
+    folds = pd.DataFrame(
+        [json.loads(line) for path in args.files for line in open(path)]
+    )
+    out = []
+    for augmentation in ("", AUGMENTATION):
+        part = folds[folds["augmentation"] == augmentation]
+        if part.empty:
+            continue
+        names = [n for n in RESAMPLERS if n in set(part["resampler"])]
+        n_folds = part["fold"].nunique()
+        label = (
+            f"classifier augmentation {augmentation}"
+            if augmentation
+            else ("no classifier augmentation")
+        )
+        out.append(f"\n### {label}: {n_folds} test folds\n")
+        out.append(
+            "| resampler | balanced accuracy | G-mean | macro-F1 | minority recall "
+            "| macro ROC-AUC | fit time (s) |"
+        )
+        out.append("|---|---|---|---|---|---|---|")
+        for name in names:
+            rows = part[part["resampler"] == name]
+            cells = [name]
+            for metric in (*SCORES, "fit_time"):
+                values = rows[metric].to_numpy(float)
+                digits = 1 if metric == "fit_time" else 3
+                cells.append(
+                    f"{values.mean():.{digits}f} ± {values.std(ddof=1):.{digits}f}"
+                )
+            out.append("| " + " | ".join(cells) + " |")
+        n_train = int(part["n_train"].mean())
+        n_test = int(part["n_test"].mean())
+        for reference in ("dcgan", "dcgan_article"):
+            if reference not in names:
+                continue
+            out.append(
+                f"\n{reference} minus each other resampler, mean over the folds "
+                "(p: Nadeau-Bengio corrected resampled t-test; wins/folds):\n"
+            )
+            out.append("| vs | " + " | ".join(SCORES) + " |")
+            out.append("|---|" + "---|" * len(SCORES))
+            ref = part[part["resampler"] == reference].set_index("fold")
+            for other in names:
+                if other == reference:
+                    continue
+                oth = part[part["resampler"] == other].set_index("fold")
+                cells = [other]
+                for metric in SCORES:
+                    d = (ref[metric] - oth[metric]).dropna().to_numpy()
+                    _, p = corrected_resampled_ttest(d, n_train, n_test)
+                    cells.append(
+                        f"{d.mean():+.3f} (p={p:.3f}, {int((d > 0).sum())}/{len(d)})"
+                        if np.isfinite(p)
+                        else f"{d.mean():+.3f}"
+                    )
+                out.append("| " + " | ".join(cells) + " |")
+    text = "\n".join(out)
+    print(text)
+    return text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="mode", required=True)
+    p = sub.add_parser("run")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--folds", type=int, nargs="+", default=list(range(15)))
+    p.add_argument("--resamplers", nargs="+", default=list(RESAMPLERS))
+    p.add_argument("--classifier-epochs", type=int, default=15)
+    p.add_argument("--precision", default="bfloat16")
+    p.add_argument("--out", default="final")
+    s = sub.add_parser("summary")
+    s.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    if args.mode == "run":
+        run(args)
+    else:
+        summary(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -255,7 +255,7 @@ def run(args):
         baselines = [
             pool.submit(run_task, {**base, "fold": fold, "config": config})
             for fold in args.folds
-            for config in BASELINES
+            for config in (() if args.skip_baselines else BASELINES)
         ]
         for future in as_completed(extractors):
             print("extractor", future.result(), flush=True)
@@ -293,8 +293,14 @@ def summary(args):
     """Tables of the study: downstream scores and quality, mean over the folds."""
     import pandas as pd
 
-    rows = [json.loads(line) for path in args.files for line in open(path)]
-    rows = [r for r in rows if "error" not in r]
+    rows, seen = [], set()
+    for line in (line for path in args.files for line in open(path)):
+        row = json.loads(line)
+        key = (row.get("name"), row.get("config"), row.get("fold"))
+        if "error" in row or key in seen:  # a task run twice counts once
+            continue
+        seen.add(key)
+        rows.append(row)
     out = []
     for name in sorted({r["name"] for r in rows}):
         part = pd.DataFrame([r for r in rows if r["name"] == name])
@@ -381,6 +387,7 @@ def main(argv=None):
     p.add_argument("--gan-params", default="{}", help="JSON, e.g. precision")
     p.add_argument("--max-fake", type=int, default=500)
     p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--skip-baselines", action="store_true", help="done earlier")
     p.add_argument("--out", default="study")
     s = sub.add_parser("summary")
     s.add_argument("files", nargs="+")

@@ -29,8 +29,9 @@ textures), not digits or faces.
 
 from keras import ops
 
-__all__ = ["POLICIES", "DiffAugment"]
+__all__ = ["POLICIES", "DiffAugment", "check_policy"]
 
+#: The augmentation policies, in the order they are documented.
 POLICIES = ("translation", "cutout", "color", "flip", "rot90")
 
 TRANSLATION_RATIO = 1 / 8

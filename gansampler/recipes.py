@@ -17,6 +17,7 @@ overrides the recipe.
 
 __all__ = ["RECIPES", "TECHNIQUES", "resolve_recipe"]
 
+#: The recipes: for each, the value of every technique parameter.
 RECIPES = {
     "article": {
         "d_learning_rate": 1e-3,

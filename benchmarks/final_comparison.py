@@ -6,8 +6,9 @@ fold scored as it is), with each resampler fitted once per fold and both
 classifier settings trained on its output, as ``compare_resamplers`` with
 ``memory=`` does when run twice. uint8 images are scaled to ``[0, 1]`` once,
 up front, as ``compare_resamplers`` scales them. Each (fold, resampler,
-classifier setting) appends one JSON line to ``<out>/folds.jsonl``; fold 0
-also writes, per GAN recipe, a grid of generated images beside real ones.
+classifier setting) appends one JSON line to ``<out>/folds.jsonl``; the
+process that runs fold 0 also writes, per GAN recipe, a grid of generated
+images beside real ones.
 
     KERAS_BACKEND=jax python benchmarks/final_comparison.py run \\
         --dataset elpv64.npz --folds 0 1 2 3 4 --out final/
@@ -149,7 +150,7 @@ def run(args):
                 )
                 X_res = flat.reshape((-1, *X.shape[1:]))
             resample_s = time.perf_counter() - start
-            if name.startswith("dcgan") and fold == args.folds[0]:
+            if name.startswith("dcgan") and fold == 0:
                 grid(
                     sampler,
                     X_train,

@@ -73,12 +73,14 @@ class DCGANOverSampler(BaseOverSampler):
     trains a deep convolutional GAN on that class's images, then appends as
     many generated images as requested (or, with ``generated_fraction``
     below 1, generated images and copies of the class's own images). How the
-    GANs are trained is a ``recipe``: ``"default"``, the data-efficient recipe
-    chosen in the project's study (docs/gan_study.md), or ``"article"``, the
-    recipe of the article "Conquer class-imbalanced dataset issues using
-    GANs" (strided convolutions, batch normalisation, Adam with separate
-    learning rates, one discriminator update on an all-real and one on an
-    all-fake batch per generator update). Every technique parameter left at
+    GANs are trained is a ``recipe``: ``"article"``, the recipe of the
+    article "Conquer class-imbalanced dataset issues using GANs" (strided
+    convolutions, batch normalisation, Adam with separate learning rates, one
+    discriminator update on an all-real and one on an all-fake batch per
+    generator update), or ``"default"``, the recipe the project's study chose
+    inside training folds: the article's with a generator that upsamples by
+    resizing and convolving, which leaves no checkerboard pattern
+    (docs/gan_study.md). Every technique parameter left at
     None takes the recipe's value (:mod:`gansampler.recipes`); ``recipe_``
     shows what was used.
 
@@ -297,8 +299,8 @@ class DCGANOverSampler(BaseOverSampler):
     True
     >>> sorted(sampler.history_[1])
     ['d_acc_fake', 'd_acc_real', 'd_loss_fake', 'd_loss_real', 'g_loss']
-    >>> sampler.recipe_["loss"]
-    'hinge'
+    >>> sampler.recipe_["upsampling"]
+    'resize'
     """
 
     _parameter_constraints = {

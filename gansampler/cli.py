@@ -33,7 +33,7 @@ DATASETS = ("digits", "elpv")
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
 # two-core CPU (the GAN's 'auto' epochs take several times longer per fold).
-DIGITS_DEFAULTS = {"folds": 3, "epochs": 200, "classifier_epochs": 10}
+DIGITS_DEFAULTS = {"folds": 3, "epochs": "auto", "classifier_epochs": 10}
 OTHER_DEFAULTS = {"folds": 5, "epochs": "auto", "classifier_epochs": 15}
 ELPV_IMAGE_SIZE = 64
 
@@ -764,7 +764,7 @@ def build_parser():
         "minority-class recall, macro ROC-AUC and fit time, with paired tests of "
         "dcgan against the others (Nadeau-Bengio corrected t-test; Wilcoxon). "
         "Without arguments it runs on the imbalanced digits with small settings "
-        "(3 folds, GAN epochs 200, classifier epochs 10) in a few minutes on a CPU.",
+        "(3 folds, GAN epochs auto, classifier epochs 10) in a few minutes on a CPU.",
     )
     compare.add_argument(
         "--dataset",
@@ -791,7 +791,7 @@ def build_parser():
         type=_epochs,
         default=None,
         help="GAN epochs per class, an int or 'auto' (about 1,000 "
-        "generator updates per class); digits: 200, otherwise auto",
+        "generator updates per class)",
     )
     compare.add_argument(
         "--classifier-epochs",

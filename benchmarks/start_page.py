@@ -79,7 +79,8 @@ def main():
         seconds = time.perf_counter() - start
         if done.returncode:
             sys.exit(done.stderr)
-        (OUT / "compare_digits.txt").write_text(done.stdout.strip() + "\n")
+        printed = done.stdout.strip().replace(f"{results}/", "results/")
+        (OUT / "compare_digits.txt").write_text(printed + "\n")
         _figure(results, OUT / "real_vs_generated.png")
     import keras
 

@@ -91,6 +91,7 @@ sphinx_gallery_conf = {
 html_theme = "pydata_sphinx_theme"
 html_title = f"gansampler {release}"
 html_static_path = ["_static"]
+html_css_files = ["gansampler.css"]
 html_favicon = "_static/favicon.svg"
 # The theme follows the reader's light or dark preference.
 html_context = {"default_mode": "auto"}

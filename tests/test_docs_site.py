@@ -192,6 +192,8 @@ return {
     "img.sphx-glr-single-img, img.sphx-glr-multi-img").length,
   thumbnails: document.querySelectorAll(".sphx-glr-thumbcontainer img").length,
   text: document.body ? document.body.innerText.length : 0,
+  cut_titles: Array.from(document.querySelectorAll("h1"))
+    .filter(h => h.scrollWidth > h.clientWidth + 1).map(h => h.innerText),
   ready: document.readyState === "complete",
 };
 """
@@ -242,6 +244,7 @@ def crawl(site, server, browser):
         for entry in browser.get_log("browser"):
             if entry["level"] == "SEVERE":
                 problems.append(f"{name}: console error: {entry['message']}")
+        problems += [f"{name}: title cut off: {t!r}" for t in facts["cut_titles"]]
         if not facts["title"] or facts["text"] < 50:
             problems.append(f"{name}: empty page (title {facts['title']!r})")
         if "404" in facts["title"] or "not found" in facts["title"].lower():

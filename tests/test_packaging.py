@@ -92,3 +92,24 @@ def test_documents_named_in_the_docs_exist():
         if Path(name).name not in present
     }
     assert not missing, sorted(missing)
+
+
+def test_the_start_page_shows_a_run_and_says_when_and_with_what():
+    from gansampler.evaluation import DEFAULT_RESAMPLERS
+
+    start = ROOT / "docs" / "start"
+    index = (ROOT / "docs" / "index.rst").read_text()
+    for name in ("real_vs_generated.png", "compare_digits.txt", "run.txt"):
+        assert f"start/{name}" in index and (start / name).is_file(), name
+    printed = (start / "compare_digits.txt").read_text()
+    assert re.search(r"Mean ± std over 3 test folds \(\d+ s in all\)", printed)
+    rows = [line.split()[0] for line in printed.splitlines() if line[:1].isalpha()]
+    assert set(DEFAULT_RESAMPLERS) <= set(rows)
+    run = (start / "run.txt").read_text()
+    assert re.match(
+        r"command:  gansampler compare --out results\ndate:     \d{4}-\d\d-\d\d "
+        r"\d\d:\d\d UTC\ncode:     gansampler \w+\nmachine:  .+\nbackend:  .+\n"
+        r"run time: \d+ s",
+        run,
+    ), run
+    assert (start / "real_vs_generated.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

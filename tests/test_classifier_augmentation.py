@@ -12,7 +12,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 
-from gansampler._classifier_augmentation import RandomQuarterTurn, _layers
+from gansampler._classifier_augmentation import RandomQuarterTurn, RandomShift, _layers
 from gansampler.classifiers import KerasImageClassifier
 
 
@@ -123,7 +123,7 @@ def test_sklearn_parameter_validation():
 
 
 SCRIPT = """
-import json
+import json, warnings  # "compiled": RandomTranslation made JAX train eagerly
 import numpy as np
 from sklearn.datasets import load_digits
 from gansampler.classifiers import KerasImageClassifier
@@ -132,7 +132,10 @@ X = (X / 16.0).astype("float32").reshape(-1, 8, 8, 1)
 def fit(augmentation):
     clf = KerasImageClassifier(epochs=2, random_state=0, augmentation=augmentation)
     return clf.fit(X[:200], y[:200])
-a, b, plain = fit("flip,rot90,translation"), fit("flip,rot90,translation"), fit(None)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    a, b = fit("flip,rot90,translation"), fit("flip,rot90,translation")
+plain = fit(None)
 p = a.predict_proba(X[200:260])
 print("RESULT " + json.dumps({
     "reproducible": bool(np.array_equal(p, b.predict_proba(X[200:260]))),
@@ -140,6 +143,7 @@ print("RESULT " + json.dumps({
     "changes_training": a.history_["loss"] != plain.history_["loss"],
     "same_layers": [type(l).__name__ for l in a.model_.layers]
                    == [type(l).__name__ for l in plain.model_.layers],
+    "compiled": not [w for w in caught if "jit_compile" in str(w.message)],
 }))
 """
 
@@ -152,4 +156,26 @@ def test_other_backends(backend, run_in_backend):
         "prediction_repeatable": True,
         "changes_training": True,
         "same_layers": True,
+        "compiled": True,
     }
+
+
+def test_shifts_are_whole_pixels_with_mirrored_borders():
+    images = np.random.default_rng(2).random((200, 16, 12, 2)).astype("float32")
+    layer = RandomShift(seed=5)
+    out = keras.ops.convert_to_numpy(layer(images, training=True))
+    seen = set()
+    for image, shifted in zip(images, out, strict=True):
+        # the same picture as numpy's symmetric padding and a crop
+        padded = np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="symmetric")
+        (shift,) = [
+            (dy, dx)
+            for dy in range(-2, 3)
+            for dx in range(-2, 3)
+            if np.array_equal(shifted, padded[2 - dy : 18 - dy, 2 - dx : 14 - dx])
+        ]
+        seen.add(shift)
+    assert len(seen) == 25  # every shift of up to 16/8 and 12/8 pixels
+    assert np.array_equal(
+        keras.ops.convert_to_numpy(layer(images, training=False)), images
+    )

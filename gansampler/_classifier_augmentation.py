@@ -32,6 +32,8 @@ Every layer is traced into the compiled training step on each backend.
 import keras
 from keras import ops
 
+from .augment import check_names
+
 __all__ = ["POLICIES", "augmenting_model", "check_policy"]
 
 POLICIES = ("flip", "rot90", "translation")
@@ -82,14 +84,7 @@ def check_policy(augmentation, image_shape=None):
             f"augmentation={augmentation!r} names no augmentation (None means none); "
             f"choose from {', '.join(POLICIES)}."
         )
-    unknown = [n for n in names if n not in POLICIES]
-    if unknown:
-        raise ValueError(
-            f"unknown augmentation {', '.join(map(repr, unknown))}; choose from "
-            f"{', '.join(POLICIES)}."
-        )
-    if len(set(names)) != len(names):
-        raise ValueError(f"augmentation={augmentation!r} names one twice.")
+    check_names(names, POLICIES)
     if "rot90" in names and image_shape is not None:
         height, width = int(image_shape[0]), int(image_shape[1])
         if height != width:

@@ -143,14 +143,7 @@ def check_policy(policy, image_shape=None):
         return ()
     names = policy.split(",") if isinstance(policy, str) else list(policy)
     names = tuple(str(name).strip() for name in names if str(name).strip())
-    unknown = [name for name in names if name not in POLICIES]
-    if unknown:
-        raise ValueError(
-            f"Unknown augmentation {', '.join(map(repr, unknown))}; choose from "
-            f"{', '.join(POLICIES)}."
-        )
-    if len(set(names)) != len(names):
-        raise ValueError(f"augmentation names a policy twice: {names!r}.")
+    check_names(names, POLICIES)
     if names and image_shape is not None:
         if len(image_shape) != 3:
             raise ValueError(
@@ -163,6 +156,26 @@ def check_policy(policy, image_shape=None):
                 f"{image_shape[0]}x{image_shape[1]}. Use 'flip' instead."
             )
     return names
+
+
+def check_names(names, allowed):
+    """Raise a ValueError for a name of ``names`` not in ``allowed`` or repeated.
+
+    Parameters
+    ----------
+    names : tuple of str
+        The names of a policy.
+    allowed : tuple of str
+        The names it may use.
+    """
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise ValueError(
+            f"unknown augmentation {', '.join(map(repr, unknown))}; choose from "
+            f"{', '.join(allowed)}."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"augmentation names a policy twice: {names!r}.")
 
 
 class DiffAugment:

@@ -40,22 +40,8 @@ RECIPES = {
         "reuse_fakes": False,
         "updates": 1000,
     },
-    "default": {
-        "d_learning_rate": 1e-3,
-        "g_learning_rate": 1e-4,
-        "label_smoothing": 0.1,
-        "discriminator_norm": None,
-        "upsampling": "resize",
-        "loss": "bce",
-        "augmentation": (),
-        "generator_ema": None,
-        "pretrain": False,
-        "freeze_discriminator": 0,
-        "generated_fraction": 1.0,
-        "reuse_fakes": False,
-        "updates": 1000,
-    },
 }
+RECIPES["default"] = {**RECIPES["article"], "upsampling": "resize"}
 
 #: The parameters a recipe sets.
 TECHNIQUES = tuple(RECIPES["article"])

@@ -97,7 +97,7 @@ def test_survives_clone_and_pickle(digits):
         ("flip,blur", (8, 8), r"unknown augmentation 'blur'; choose from flip, rot90, translation"),
         ("", (8, 8), "names no augmentation"),
         ("flip,,rot90", (8, 8), "names no augmentation"),
-        ("flip,flip", (8, 8), "names one twice"),
+        ("flip,flip", (8, 8), "names a policy twice"),
         (("flip", 3), (8, 8), "must be None, a string"),
         ("rot90", (8, 6), "needs square images; these are 8x6"),
     ],

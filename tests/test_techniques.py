@@ -309,7 +309,7 @@ def test_recipes_fill_what_is_not_given(data):
     )
     with pytest.raises(ValueError, match="recipe"):
         DCGANOverSampler(recipe="fancy").fit_resample(X, y)
-    with pytest.raises(ValueError, match="Unknown augmentation 'blurr'"):
+    with pytest.raises(ValueError, match="unknown augmentation 'blurr'"):
         DCGANOverSampler(augmentation="translation,blurr").fit_resample(X, y)
 
 

@@ -229,9 +229,9 @@ class DCGANOverSampler(BaseOverSampler):
     jit_compile : bool or 'auto', default='auto'
         Compile the train step. ``'auto'``: TensorFlow compiles it with XLA
         when a GPU is visible, JAX always compiles it, PyTorch runs it
-        eagerly; True asks TensorFlow for XLA and PyTorch for
-        ``torch.compile``; False runs it eagerly (JAX: for debugging only).
-        docs/benchmarks.md compares them.
+        eagerly on the CPU and replays it as a CUDA graph on a GPU; True asks
+        TensorFlow for XLA and PyTorch for ``torch.compile``; False runs it
+        eagerly (JAX: for debugging only). docs/benchmarks.md compares them.
     verbose : int, default=0
         0: silent; 1: about ten progress lines per class; 2: a line per epoch,
         in the article's format ``>class, epoch, batches, d1=..., d2=... g=...``.

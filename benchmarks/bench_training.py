@@ -407,14 +407,17 @@ def run_digits(args):
     X, y = load_digits(return_X_y=True)
     X = X.reshape(-1, 8, 8, 1).astype(np.float32)
     # sampling_strategy='auto' grows the 9 classes smaller than the largest.
-    sampler = DCGANOverSampler(random_state=0)
+    sampler = DCGANOverSampler(recipe=args.recipe, random_state=0)
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
     wall = time.perf_counter() - start
     print(f"backend={keras.config.backend()} digits {X.shape} -> {X_res.shape}")
     print(f"classes before {sorted(Counter(y).items())}")
     print(f"classes after  {sorted(Counter(y_res).items())}")
-    print(f"DIGITS fit_resample: {wall:.1f} s (9 minority classes, defaults)")
+    print(
+        f"DIGITS fit_resample: {wall:.1f} s (9 minority classes, "
+        f"recipe={args.recipe!r}, otherwise defaults)"
+    )
 
 
 def main(argv=None):
@@ -471,7 +474,8 @@ def main(argv=None):
         default=None,
         help="JAX: jax_default_matmul_precision for this run",
     )
-    sub.add_parser("digits", help="balance scikit-learn's digits on this machine")
+    digits = sub.add_parser("digits", help="balance scikit-learn's digits here")
+    digits.add_argument("--recipe", default="default", choices=["default", "article"])
     args = parser.parse_args(argv)
     if getattr(args, "low_precision_output", False):
         architectures.build_seed_generator = build_seed_generator_low_precision_output

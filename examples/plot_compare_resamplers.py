@@ -104,7 +104,7 @@ resamplers = {
 
 def make_pipeline(sampler):
     classifier = KerasImageClassifier(
-        image_shape=IMAGE_SHAPE, epochs=15, batch_size=32, random_state=0
+        image_shape=IMAGE_SHAPE, epochs=10, batch_size=32, random_state=0
     )
     return Pipeline([("resample", sampler), ("cnn", classifier)])
 

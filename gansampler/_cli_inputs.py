@@ -1,0 +1,294 @@
+"""What the command line reads and checks before any training.
+
+The types of its arguments, the data sets it loads (the digits, ELPV, an
+.npz file, an image folder with or without a labels CSV) and the output
+folders it checks and fills. :mod:`gansampler.cli` holds the commands.
+"""
+
+import argparse
+import contextlib
+import os
+import sys
+import tempfile
+import warnings
+from collections import Counter
+from pathlib import Path
+
+DATASETS = ("digits", "elpv")
+ELPV_IMAGE_SIZE = 64
+
+
+def _say(*args, **kwargs):
+    """print, flushed, so that stdout and the progress on stderr interleave."""
+    print(*args, **kwargs, flush=True)
+
+
+class CommandError(Exception):
+    """A problem with the command line or the input, reported in one line."""
+
+
+# ------------------------------------------------------------------ arguments
+def _epochs(text):
+    if text == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive int or 'auto', got {text!r}"
+        )
+    return value
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}")
+    return value
+
+
+def _strategy(text):
+    """A strategy name, a float (two classes) or ``LABEL=COUNT,...`` as a dict."""
+    names = {"auto", "minority", "not minority", "not majority", "all"}
+    if text in names:
+        return text
+    if "=" in text:
+        counts = {}
+        for pair in text.split(","):
+            label, _, count = (part.strip() for part in pair.rpartition("="))
+            if not label or not count.isdigit() or label in counts:
+                raise argparse.ArgumentTypeError(
+                    "expected LABEL=COUNT[,LABEL=COUNT...], each label once, counts "
+                    f"whole numbers, got {text!r}"
+                )
+            counts[label] = int(count)
+        return counts
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(sorted(names))}, a float (two classes) or "
+            f"LABEL=COUNT[,LABEL=COUNT...], got {text!r}"
+        ) from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"a float must be in (0, 1], got {text!r}")
+    return value
+
+
+def _class_strategy(strategy, y):
+    """``--sampling-strategy`` for the labels of ``y``: counts keyed by the labels."""
+    import numpy as np
+
+    classes = np.unique(y)
+    if isinstance(strategy, float) and len(classes) > 2:
+        raise CommandError(
+            f"--sampling-strategy {strategy} (a float) is for two classes; there "
+            f"are {len(classes)}. Give the count wanted per class instead, e.g. "
+            f"--sampling-strategy {classes[-1]}={int(np.sum(y == classes[0]))}, "
+            "or a name such as auto."
+        )
+    if not isinstance(strategy, dict):
+        return strategy
+    by_name = {str(label): label for label in classes.tolist()}
+    unknown = [name for name in strategy if name not in by_name]
+    if unknown:
+        raise CommandError(
+            f"--sampling-strategy names no class {', '.join(unknown)}; the classes "
+            f"are {', '.join(by_name)}."
+        )
+    return {by_name[name]: count for name, count in strategy.items()}
+
+
+# ------------------------------------------------------------------ data
+def _stratified_subset(X, y, n, random_state):
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    if n >= len(y):
+        return X, y
+    _, counts = np.unique(y, return_counts=True)
+    stratify = y if counts.min() >= 2 and n >= len(counts) else None
+    keep, _ = train_test_split(
+        np.arange(len(y)), train_size=n, random_state=random_state, stratify=stratify
+    )
+    keep = np.sort(keep)
+    return X[keep], y[keep]
+
+
+def _load_npz(path, image_size):
+    import numpy as np
+
+    from ._images import resize, to_nhwc
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            missing = {"images", "target"} - set(data.files)
+            if missing:
+                raise CommandError(
+                    f"{path} has no array(s) {', '.join(sorted(missing))}; expected "
+                    "'images' (n, H, W[, C]) and 'target' (n,)."
+                )
+            X, y = data["images"], data["target"]
+    except (OSError, ValueError) as exc:
+        raise CommandError(f"cannot read {path} as .npz: {exc}") from None
+    if X.ndim not in (3, 4) or len(X) != len(y):
+        raise CommandError(
+            f"{path}: images must be (n, H, W[, C]) with one target each; got "
+            f"images {X.shape}, target {y.shape}."
+        )
+    X = to_nhwc(X)
+    if image_size is not None and X.shape[1:3] != (image_size, image_size):
+        X = resize(X, (image_size, image_size))
+    return X, y
+
+
+def _load_folder(path, args):
+    """``load_image_folder`` with the command's options; each skipped item named.
+
+    The items the loader skips are listed on stderr one per line, as the
+    loader names them (``data.skipped``: a path or ``file.csv:line``, and the
+    reason), instead of as one long warning.
+    """
+    from .datasets import SkippedImagesWarning, load_image_folder
+
+    options = {
+        "image_column": args.image_column,
+        "label_column": args.label_column,
+    }
+    if args.labels is None:
+        given = [f"--{k.replace('_', '-')}" for k, v in options.items() if v]
+        if given:
+            raise CommandError(f"{' and '.join(given)} need --labels CSV.")
+    elif not os.path.isfile(args.labels):
+        raise CommandError(f"--labels {args.labels}: no such file.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedImagesWarning)
+        data = load_image_folder(
+            path,
+            image_size=args.image_size,
+            channels=args.channels,
+            labels_csv=args.labels,
+            **{k: v for k, v in options.items() if v is not None},
+        )
+    for item, reason in data.skipped:
+        _say(f"gansampler: skipped {item}: {reason}", file=sys.stderr)
+    return data.images, data.target
+
+
+def _load_dataset(args):
+    """(X, y, description) for --dataset."""
+    name = args.dataset
+    folder = name not in DATASETS and not name.endswith(".npz")
+    if not folder and args.labels is not None:
+        raise CommandError(
+            f"--labels applies to an image folder given as --dataset, not {name!r}."
+        )
+    if name == "digits":
+        from .datasets import load_imbalanced_digits
+
+        if args.image_size not in (None, 8):
+            raise CommandError("--image-size does not apply to the 8x8 digits.")
+        X, y = load_imbalanced_digits(return_X_y=True)
+        what = "imbalanced digits (scikit-learn's 8x8 digits, class 9 kept at 10 %)"
+    elif name == "elpv":
+        from .datasets import load_elpv
+
+        size = args.image_size or ELPV_IMAGE_SIZE
+        X, y = load_elpv(image_size=size, return_X_y=True)
+        what = (
+            f"ELPV solar cells at {size}x{size} (labels 0..3 = defect 0, 1/3, 2/3, 1)"
+        )
+    elif name.endswith(".npz"):
+        if not os.path.isfile(name):
+            raise CommandError(f"no such file: {name}")
+        X, y = _load_npz(name, args.image_size)
+        what = f"{name}" + (f" resized to {args.image_size}" if args.image_size else "")
+    else:
+        if not os.path.isdir(name):
+            raise CommandError(
+                f"--dataset {name!r} is neither 'digits', 'elpv', an .npz file nor "
+                "an existing image folder."
+            )
+        X, y = _load_folder(name, args)
+        what = f"image folder {name}" + (
+            f" labelled by {args.labels}" if args.labels else ""
+        )
+    if args.max_samples is not None:
+        X, y = _stratified_subset(X, y, args.max_samples, args.random_state)
+        what += f", stratified subset of {len(y)}"
+    return X, y, what
+
+
+# ------------------------------------------------------------------ outputs
+def _check_out(out, *, empty=False):
+    """Refuse, before the data is read, an --out that is a file or is in use."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {out} exists and is not a folder.")
+    if empty and out.is_dir() and any(out.iterdir()):
+        raise CommandError(
+            f"--out {out} is not empty; refusing to write into it (choose a new "
+            "or empty folder)."
+        )
+    return out
+
+
+@contextlib.contextmanager
+def _output_folder(out, files=()):
+    """Make the --out folder and prove it writable before any training.
+
+    A file is created in it and removed again (where the folder cannot be made
+    or written, the command fails now rather than after training), and none
+    of ``files``, the names the command will write, may be a folder there. A
+    folder made here is removed again if the command then fails with it still
+    empty.
+    """
+    made = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=out, prefix=".gansampler-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as error:
+        raise CommandError(
+            f"--out {out}: cannot write there ({error.strerror or error})."
+        ) from None
+    taken = [name for name in files if (out / name).is_dir()]
+    try:
+        if taken:
+            raise CommandError(
+                f"--out {out} holds a folder {taken[0]!r} where a file of that name "
+                "is to be written."
+            )
+        yield out
+    except BaseException:
+        if made:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only while it is empty
+        raise
+
+
+def _grid_names(labels):
+    """The grid file of each label, ``generated_class_<label>.png``: unique names."""
+    from .labels import class_folder_name, label_text
+
+    names = {}
+    for label in labels:
+        name = f"generated_{class_folder_name(label)}.png"
+        if name in names.values():
+            (other,) = (k for k, v in names.items() if v == name)
+            raise CommandError(
+                f"classes {label_text(other)} and {label_text(label)} would share "
+                f"the grid file {name}; rename one of them."
+            )
+        names[label] = name
+    return names
+
+
+def _counts(y):
+    return dict(sorted(Counter(y.tolist()).items()))

@@ -34,13 +34,6 @@ sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 AUGMENTATION = "flip,rot90,translation"
 RESAMPLERS = ("none", "random_over", "smote", "random_under", "dcgan", "dcgan_article")
-SCORES = (
-    "balanced_accuracy",
-    "geometric_mean",
-    "macro_f1",
-    "minority_recall",
-    "roc_auc",
-)
 
 
 def load(path):
@@ -79,33 +72,6 @@ def resampler(name, min_count, precision):
     }[name]()
 
 
-def scores(y_true, proba, classes, minority):
-    from imblearn.metrics import geometric_mean_score
-    from sklearn.metrics import (
-        balanced_accuracy_score,
-        f1_score,
-        recall_score,
-        roc_auc_score,
-    )
-
-    y_pred = classes[np.argmax(proba, axis=1)]
-    return {
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-        "geometric_mean": geometric_mean_score(
-            y_true, y_pred, labels=classes, average="multiclass"
-        ),
-        "macro_f1": f1_score(
-            y_true, y_pred, labels=classes, average="macro", zero_division=0
-        ),
-        "minority_recall": recall_score(
-            y_true, y_pred, labels=[minority], average="macro", zero_division=0
-        ),
-        "roc_auc": roc_auc_score(
-            y_true, proba, multi_class="ovr", average="macro", labels=classes
-        ),
-    }
-
-
 def grid(sampler, X_train, y_train, path):
     """Per class: 7x7 real images of the training fold, then 7x7 generated ones."""
     from PIL import Image
@@ -125,6 +91,7 @@ def grid(sampler, X_train, y_train, path):
 
 def run(args):
     from gansampler.classifiers import KerasImageClassifier
+    from gansampler.evaluation._folds import _scores as fold_scores
 
     warnings.simplefilter("ignore")
     os.makedirs(args.out, exist_ok=True)
@@ -167,6 +134,7 @@ def run(args):
                 ).fit(X_res, y_res)
                 fit_s = time.perf_counter() - start
                 proba = classifier.predict_proba(X[test])
+                scores = fold_scores(y[test], proba, classes, minority)
                 record = {
                     "fold": int(fold),
                     "repeat": int(fold // 5),
@@ -178,10 +146,7 @@ def run(args):
                     "resample_s": resample_s,
                     "classifier_s": fit_s,
                     "fit_time": resample_s + fit_s,
-                    **{
-                        k: float(v)
-                        for k, v in scores(y[test], proba, classes, minority).items()
-                    },
+                    **{k: float(v) for k, v in scores.items()},
                 }
                 if name.startswith("dcgan"):
                     record["recipe"] = {
@@ -202,7 +167,7 @@ def run(args):
 def summary(args):
     import pandas as pd
 
-    from gansampler.evaluation import corrected_resampled_ttest
+    from gansampler.evaluation import SCORES, corrected_resampled_ttest
 
     folds = pd.DataFrame(
         [json.loads(line) for path in args.files for line in open(path)]

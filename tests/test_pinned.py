@@ -6,6 +6,16 @@ behaviour leaves these fits as they were: the losses of every epoch, the
 chosen checkpoint and its score, and the generated samples. Only rounding may
 differ (another order of the same float32 operations), far below the changes a
 different seed, batch order or network would make.
+
+The tolerances are measured, not guessed (``benchmarks/pinned_drift.py``,
+docs/reliability.md, "Pinned outputs"): refitting every case on another CPU
+than the one that recorded the pins, with TensorFlow 2.21 / Keras 3.15 (the
+locked versions) and with TensorFlow 2.20 / Keras 3.14, and with one thread,
+moved a GAN quantity by at most 1.2e-5 and a classifier probability by at most
+3.2e-5 (the same in all three: the CPU's kernels, not the library versions,
+set the rounding); another ``random_state`` moved them by at least 2.1e-3 (a
+GAN's output spread) and 0.069 (a probability). Each tolerance below sits
+about ten times or more above the rounding and below every seed change.
 """
 
 import json
@@ -114,7 +124,9 @@ def test_classifier_outputs_for_a_fixed_random_state_are_unchanged(case):
     params, X, y, X_test = _classifier_cases()[case]
     clf = KerasImageClassifier(**params).fit(X, y)
     want = PINNED_CLASSIFIER[case]
-    np.testing.assert_allclose(clf.predict_proba(X_test), want["proba"], atol=1e-5)
+    # Rounding on another CPU moved a probability by up to 3.2e-5 and a logged
+    # loss or accuracy by up to 7.4e-6; another seed moves them by >= 0.069.
+    np.testing.assert_allclose(clf.predict_proba(X_test), want["proba"], atol=3e-4)
     assert sorted(clf.history_) == sorted(want["history"])
     for name, values in want["history"].items():
-        np.testing.assert_allclose(clf.history_[name], values, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(clf.history_[name], values, atol=1e-4, err_msg=name)

@@ -15,8 +15,7 @@ from gansampler import DCGANOverSampler
 from gansampler._files import is_plain_name, write_atomically
 from gansampler.datasets import save_image_folder
 from gansampler.evaluation import ComparisonResult, summarise_folds
-from gansampler.monitoring import save_image_grid
-from gansampler.plotting import plot_image_grid, save_figure
+from gansampler.plotting import plot_image_grid, save_figure, save_image_grid
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 

@@ -9,8 +9,7 @@ import pytest
 from sklearn.datasets import load_digits
 
 from gansampler import DCGANOverSampler
-from gansampler.monitoring import CheckpointMonitor
-from gansampler.training import GANTrainingWarning
+from gansampler.training import CheckpointMonitor, GANTrainingWarning
 
 SMALL = dict(
     epochs=6,

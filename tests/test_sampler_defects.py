@@ -15,8 +15,7 @@ from PIL import Image
 import gansampler._sampler as sampler_module
 from gansampler import DCGANOverSampler
 from gansampler.architectures import build_generator
-from gansampler.monitoring import CheckpointMonitor
-from gansampler.training import GANTrainingWarning
+from gansampler.training import CheckpointMonitor, GANTrainingWarning
 
 SMALL = dict(latent_dim=8, generator_filters=4, discriminator_filters=4)
 

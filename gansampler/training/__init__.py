@@ -24,7 +24,10 @@ new. Each backend module (``_tensorflow``, ``_jax``, ``_torch``) provides a
     Copy the trained generator weights into a Keras model.
 
 :func:`train_gan` runs the epochs, checkpoints and failure checks of one
-class with such a trainer.
+class with such a trainer; a :class:`CheckpointMonitor` looks at the generator
+at each checkpoint (snapshots, the choice of the best generator, mode
+collapse). Every stopped training is reported as a
+:class:`GANTrainingWarning`.
 """
 
 import contextlib
@@ -33,13 +36,16 @@ from collections import OrderedDict
 
 import keras
 
-from ._loop import HISTORY_KEYS, GANTrainingWarning, train_gan
+from ._loop import HISTORY_KEYS, train_gan
 from ._losses import LOSSES
+from ._monitor import CheckpointMonitor
 from ._settings import GANSettings
+from ._warnings import GANTrainingWarning
 
 __all__ = [
     "HISTORY_KEYS",
     "LOSSES",
+    "CheckpointMonitor",
     "GANSettings",
     "GANTrainingWarning",
     "backend",

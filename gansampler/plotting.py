@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import write_atomically
+from ._history import HISTORY_KEYS
 
 __all__ = [
     "image_grid",
@@ -25,16 +26,18 @@ __all__ = [
     "save_image_grid",
 ]
 
-# history_ keys of one class, their legend labels, and which panel they go to.
-_LOSSES = {
-    "d_loss_real": "d1: D loss on real",
-    "d_loss_fake": "d2: D loss on fake",
-    "g_loss": "g: G loss",
-}
-_ACCURACIES = {
-    "d_acc_real": "D accuracy on real",
-    "d_acc_fake": "D accuracy on fake",
-}
+# history_ keys of one class, their legend labels, and which panel they go to:
+# the three losses left, the two accuracies right.
+_LOSSES = dict(
+    zip(
+        HISTORY_KEYS[:3],
+        ("d1: D loss on real", "d2: D loss on fake", "g: G loss"),
+        strict=True,
+    )
+)
+_ACCURACIES = dict(
+    zip(HISTORY_KEYS[3:], ("D accuracy on real", "D accuracy on fake"), strict=True)
+)
 
 
 def image_grid(images, n_columns=7, padding=1):

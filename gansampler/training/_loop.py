@@ -7,6 +7,7 @@ import math
 import numpy as np
 from keras import ops
 
+from .._history import HISTORY_KEYS
 from .._progress import progress_bar
 from ..labels import label_text
 from ._warnings import GANTrainingWarning
@@ -18,10 +19,6 @@ __all__ = [
     "checkpoint_epochs",
     "train_gan",
 ]
-
-#: The per-epoch values of a class's training history, in the order of the
-#: trainers' metric rows.
-HISTORY_KEYS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
 
 # The article's tip 8: a discriminator loss of about 0.0 is a failure mode.
 D_LOSS_COLLAPSE = 1e-3

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_GAN
 from PIL import Image
 
 import gansampler._files as files
@@ -172,9 +173,7 @@ def test_every_writer_of_the_package_gives_normal_permissions(tmp_path):
         DCGANOverSampler(
             epochs=2,
             batch_size=8,
-            latent_dim=4,
-            generator_filters=4,
-            discriminator_filters=4,
+            **{**TINY_GAN, "latent_dim": 4},
             snapshot_dir=tmp_path / "snapshots",
             snapshot_every=1,
             random_state=0,

@@ -125,7 +125,8 @@ def fit_extractor(task):
 
     X, y = load_dataset(task["dataset"])
     inner_train, _ = inner_split(y, task["fold"])
-    extractor = FeatureExtractor(epochs=10, random_state=0).fit(
+    epochs = task.get("extractor_epochs", 10)
+    extractor = FeatureExtractor(epochs=epochs, random_state=0).fit(
         X[inner_train], y[inner_train]
     )
     path = _extractor_path(task["out"], task["name"], task["fold"])

@@ -108,18 +108,21 @@ def save_image_grid(images, path, n_columns=7, scale=1):
     Returns
     -------
     pathlib.Path
-        The written file.
+        The written PNG, ``path``.
 
     Examples
     --------
+    Two rows of seven 8x8 images, 1 pixel apart, each pixel doubled:
+
+    >>> import os
     >>> import tempfile
-    >>> from pathlib import Path
     >>> import numpy as np
     >>> from PIL import Image
     >>> from gansampler.plotting import save_image_grid
-    >>> path = Path(tempfile.mkdtemp()) / "grid.png"
     >>> images = np.random.default_rng(0).random((14, 8, 8))
-    >>> Image.open(save_image_grid(images, path, scale=2)).size
+    >>> folder = tempfile.mkdtemp()
+    >>> png = save_image_grid(images, os.path.join(folder, "grid.png"), scale=2)
+    >>> Image.open(png).size
     (124, 34)
     """
     from PIL import Image

@@ -93,7 +93,6 @@ def _ready(result):
 def _instrument(phases):
     import importlib
 
-    import gansampler.monitoring as monitoring
     import gansampler.training as training
     from gansampler import DCGANOverSampler
 
@@ -107,7 +106,7 @@ def _instrument(phases):
     phases.wrap(trainer_class, "to_device", "to_device")
     phases.wrap(trainer_class, "run_epoch", "train_calls")
     phases.wrap(trainer_class, "save", "save")
-    phases.wrap(monitoring.CheckpointMonitor, "__call__", "checkpoints")
+    phases.wrap(training.CheckpointMonitor, "__call__", "checkpoints")
     phases.wrap(DCGANOverSampler, "_generate", "final_generation")
     if keras.config.backend() == "jax":
         import jax

@@ -53,7 +53,6 @@ import gansampler.architectures as architectures  # noqa: E402
 from gansampler import DCGANOverSampler  # noqa: E402
 from gansampler.architectures import build_seed_discriminator  # noqa: E402
 from gansampler.training import GANSettings, make_trainer  # noqa: E402
-from gansampler.training._settings import DTYPE_POLICIES  # noqa: E402
 
 IMAGE_SHAPE = (128, 128, 3)
 LATENT_DIM = 100
@@ -111,7 +110,7 @@ def _sync(value):
 
 
 def build(precision):
-    dtype = DTYPE_POLICIES[precision]
+    dtype = "float32" if precision == "float32" else f"mixed_{precision}"
     generator = architectures.build_seed_generator(LATENT_DIM, 3, dtype=dtype)
     discriminator = build_seed_discriminator(IMAGE_SHAPE, dtype=dtype)
     return generator, discriminator
@@ -407,7 +406,7 @@ def run_digits(args):
     X, y = load_digits(return_X_y=True)
     X = X.reshape(-1, 8, 8, 1).astype(np.float32)
     # sampling_strategy='auto' grows the 9 classes smaller than the largest.
-    sampler = DCGANOverSampler(recipe=args.recipe, random_state=0)
+    sampler = DCGANOverSampler(recipe=args.recipe, epochs=args.epochs, random_state=0)
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
     wall = time.perf_counter() - start
@@ -416,7 +415,7 @@ def run_digits(args):
     print(f"classes after  {sorted(Counter(y_res).items())}")
     print(
         f"DIGITS fit_resample: {wall:.1f} s (9 minority classes, "
-        f"recipe={args.recipe!r}, otherwise defaults)"
+        f"recipe={args.recipe!r}, epochs={args.epochs!r}, otherwise defaults)"
     )
 
 
@@ -476,6 +475,12 @@ def main(argv=None):
     )
     digits = sub.add_parser("digits", help="balance scikit-learn's digits here")
     digits.add_argument("--recipe", default="default", choices=["default", "article"])
+    digits.add_argument(
+        "--epochs",
+        type=lambda text: text if text == "auto" else int(text),
+        default="auto",
+        help="GAN epochs per class ('auto': the recipe's budget)",
+    )
     args = parser.parse_args(argv)
     if getattr(args, "low_precision_output", False):
         architectures.build_seed_generator = build_seed_generator_low_precision_output

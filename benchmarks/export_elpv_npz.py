@@ -45,11 +45,11 @@ def export_elpv_npz(size, out_dir=".gpudata"):
     return path
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
     parser.add_argument("--out", default=".gpudata")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for size in args.sizes:
         path = export_elpv_npz(size, args.out)
         with np.load(path) as data:

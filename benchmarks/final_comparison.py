@@ -32,17 +32,10 @@ import numpy as np
 
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from _common import load_dataset, resampler, score_fold  # noqa: E402
+
 AUGMENTATION = "flip,rot90,translation"
 RESAMPLERS = ("none", "random_over", "smote", "random_under", "dcgan", "dcgan_article")
-
-
-def load(path):
-    with np.load(path) as data:
-        images, target = data["images"], data["target"]
-    images = images if images.ndim == 4 else images[..., None]
-    if images.dtype == np.uint8:
-        images = images.astype(np.float32) / np.float32(255)
-    return images, target
 
 
 def splits(y, n_splits=5, n_repeats=3, seed=0):
@@ -54,29 +47,11 @@ def splits(y, n_splits=5, n_repeats=3, seed=0):
     return list(cv.split(np.zeros(len(y)), y))
 
 
-def resampler(name, min_count, precision):
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-    from imblearn.under_sampling import RandomUnderSampler
-
-    from gansampler import DCGANOverSampler
-
-    return {
-        "none": lambda: None,
-        "random_over": lambda: RandomOverSampler(random_state=0),
-        "smote": lambda: SMOTE(k_neighbors=min(5, min_count - 1), random_state=0),
-        "random_under": lambda: RandomUnderSampler(random_state=0),
-        "dcgan": lambda: DCGANOverSampler(precision=precision, random_state=0),
-        "dcgan_article": lambda: DCGANOverSampler(
-            recipe="article", precision=precision, random_state=0
-        ),
-    }[name]()
-
-
 def grid(sampler, X_train, y_train, path):
     """Per class: 7x7 real images of the training fold, then 7x7 generated ones."""
     from PIL import Image
 
-    from gansampler.monitoring import image_grid
+    from gansampler.plotting import image_grid
 
     rows = []
     for label in sampler.generators_:
@@ -91,11 +66,10 @@ def grid(sampler, X_train, y_train, path):
 
 def run(args):
     from gansampler.classifiers import KerasImageClassifier
-    from gansampler.evaluation._folds import _scores as fold_scores
 
     warnings.simplefilter("ignore")
     os.makedirs(args.out, exist_ok=True)
-    X, y = load(args.dataset)
+    X, y = load_dataset(args.dataset, unit_range=True)
     classes, counts = np.unique(y, return_counts=True)
     minority = classes[np.argmin(counts)]
     all_splits = splits(y)
@@ -105,7 +79,8 @@ def run(args):
         X_train, y_train = X[train], y[train]
         min_count = int(np.bincount(y_train).min())
         for name in args.resamplers:
-            sampler = resampler(name, min_count, args.precision)
+            gan_params = {"precision": args.precision, "epochs": args.gan_epochs}
+            sampler = resampler(name, min_count, **gan_params)
             start = time.perf_counter()
             if sampler is None:
                 X_res, y_res = X_train, y_train
@@ -133,8 +108,7 @@ def run(args):
                     random_state=0,
                 ).fit(X_res, y_res)
                 fit_s = time.perf_counter() - start
-                proba = classifier.predict_proba(X[test])
-                scores = fold_scores(y[test], proba, classes, minority)
+                scores = score_fold(classifier, X[test], y[test], classes, minority)
                 record = {
                     "fold": int(fold),
                     "repeat": int(fold // 5),
@@ -240,6 +214,12 @@ def main(argv=None):
     p.add_argument("--resamplers", nargs="+", default=list(RESAMPLERS))
     p.add_argument("--classifier-epochs", type=int, default=15)
     p.add_argument("--precision", default="bfloat16")
+    p.add_argument(
+        "--gan-epochs",
+        type=lambda text: text if text == "auto" else int(text),
+        default="auto",
+        help="epochs of the DC-GANs ('auto': the recipe's budget)",
+    )
     p.add_argument("--out", default="final")
     s = sub.add_parser("summary")
     s.add_argument("files", nargs="+")

@@ -41,6 +41,8 @@ import numpy as np
 
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from _common import load_dataset, resampler, score_fold  # noqa: E402
+
 # The ablation: each technique alone on the article's recipe, then the
 # combination (the default recipe) with one technique left out or added.
 # Every data-efficient technique at once: the study's starting point (written
@@ -97,16 +99,6 @@ BASELINES = ("none", "random_over", "smote")
 NOT_FOR_DIGITS = ("all+flip_rot90",)
 
 
-def load(dataset):
-    if dataset == "digits":
-        from gansampler.datasets import load_imbalanced_digits
-
-        return load_imbalanced_digits(return_X_y=True)
-    with np.load(dataset) as data:
-        images, target = data["images"], data["target"]
-    return (images if images.ndim == 4 else images[..., None]), target
-
-
 def inner_split(y, fold, n_splits=5, n_repeats=3, seed=0):
     """(inner training, inner validation) indices into X of outer fold ``fold``."""
     from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
@@ -131,9 +123,10 @@ def fit_extractor(task):
 
     from gansampler.metrics import FeatureExtractor
 
-    X, y = load(task["dataset"])
+    X, y = load_dataset(task["dataset"])
     inner_train, _ = inner_split(y, task["fold"])
-    extractor = FeatureExtractor(epochs=10, random_state=0).fit(
+    epochs = task.get("extractor_epochs", 10)
+    extractor = FeatureExtractor(epochs=epochs, random_state=0).fit(
         X[inner_train], y[inner_train]
     )
     path = _extractor_path(task["out"], task["name"], task["fold"])
@@ -142,28 +135,9 @@ def fit_extractor(task):
     return path
 
 
-def _scores(y_true, y_pred, minority):
-    from imblearn.metrics import geometric_mean_score
-    from sklearn.metrics import balanced_accuracy_score, f1_score, recall_score
-
-    return {
-        "balanced_accuracy": balanced_accuracy_score(y_true, y_pred),
-        "macro_f1": f1_score(y_true, y_pred, average="macro", zero_division=0),
-        "geometric_mean": geometric_mean_score(y_true, y_pred, average="multiclass"),
-        "minority_recall": recall_score(
-            y_true, y_pred, labels=[minority], average="macro", zero_division=0
-        ),
-    }
-
-
-def _resampler(name, min_count):
-    from imblearn.over_sampling import SMOTE, RandomOverSampler
-
-    if name == "random_over":
-        return RandomOverSampler(random_state=0)
-    if name == "smote":
-        return SMOTE(k_neighbors=min(5, min_count - 1), random_state=0)
-    return None
+# The scores of a configuration's classifier on the inner validation part
+# (those of the comparison but the ROC-AUC).
+SCORES = ("balanced_accuracy", "macro_f1", "geometric_mean", "minority_recall")
 
 
 def run_task(task):
@@ -175,7 +149,7 @@ def run_task(task):
     from gansampler.metrics import score_samples
 
     warnings.simplefilter("ignore")
-    X, y = load(task["dataset"])
+    X, y = load_dataset(task["dataset"])
     inner_train, inner_val = inner_split(y, task["fold"])
     X_train, y_train = X[inner_train], y[inner_train]
     X_val, y_val = X[inner_val], y[inner_val]
@@ -184,7 +158,7 @@ def run_task(task):
     record = {k: task[k] for k in ("name", "fold", "config")}
     start = time.perf_counter()
     if task["config"] in BASELINES:
-        sampler = _resampler(task["config"], int(counts.min()))
+        sampler = resampler(task["config"], int(counts.min()))
         X_res, y_res = (
             (X_train, y_train)
             if sampler is None
@@ -230,12 +204,8 @@ def run_task(task):
     )
     classifier.fit(X_res, y_res)
     record["classifier_s"] = time.perf_counter() - start
-    record.update(
-        {
-            k: float(v)
-            for k, v in _scores(y_val, classifier.predict(X_val), minority).items()
-        }
-    )
+    scores = score_fold(classifier, X_val, y_val, classes, minority)
+    record.update({name: scores[name] for name in SCORES})
     record["n_train"], record["n_val"] = len(y_train), len(y_val)
     return record
 

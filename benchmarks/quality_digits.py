@@ -31,12 +31,12 @@ def recognised_share(label, seed, epochs):
     return float(np.mean(judge.predict(new) == label))
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--classes", type=int, nargs="+", default=[3, 8])
     parser.add_argument("--epochs", type=int, default=None)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     shares = []
     for label in args.classes:
         for seed in args.seeds:
@@ -49,6 +49,7 @@ def main():
                 flush=True,
             )
     print(f"min {min(shares):.1%}, mean {np.mean(shares):.1%}, max {max(shares):.1%}")
+    return shares
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ images labelled as the intended class.
     python benchmarks/quality_small_classes.py 300 1000
 """
 
-import sys
+import argparse
 import time
 
 import numpy as np
@@ -16,29 +16,47 @@ from sklearn.svm import SVC
 
 from gansampler import DCGANOverSampler
 
-X, y = load_digits(return_X_y=True)
-judge = SVC(gamma="scale").fit(X / 16, y)
-rng = np.random.default_rng(0)
-for n in (18, 51):
-    for label in (9, 5):
-        keep = np.concatenate(
-            [
-                np.flatnonzero(y == 0),
-                rng.choice(np.flatnonzero(y == label), n, replace=False),
-            ]
-        )
-        for ep in map(int, sys.argv[1:]):
-            t = time.time()
-            s = DCGANOverSampler(
-                epochs=ep, random_state=0, sampling_strategy={label: n + 200}
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("epochs", type=int, nargs="+", help="epoch counts to try")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[18, 51])
+    parser.add_argument("--classes", type=int, nargs="+", default=[9, 5])
+    parser.add_argument("--n-new", type=int, default=200)
+    args = parser.parse_args(argv)
+    X, y = load_digits(return_X_y=True)
+    judge = SVC(gamma="scale").fit(X / 16, y)
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in args.sizes:
+        for label in args.classes:
+            keep = np.concatenate(
+                [
+                    np.flatnonzero(y == 0),
+                    rng.choice(np.flatnonzero(y == label), n, replace=False),
+                ]
             )
-            Xr, yr = s.fit_resample(X[keep].reshape(-1, 8, 8, 1), y[keep])
-            new = Xr[len(keep) :].reshape(-1, 64) / 16
-            print(
-                n,
-                label,
-                ep,
-                f"{np.mean(judge.predict(new) == label):.2f}",
-                f"{time.time() - t:.1f}s",
-                flush=True,
-            )
+            for epochs in args.epochs:
+                start = time.time()
+                sampler = DCGANOverSampler(
+                    epochs=epochs,
+                    random_state=0,
+                    sampling_strategy={label: n + args.n_new},
+                )
+                X_res, _ = sampler.fit_resample(X[keep].reshape(-1, 8, 8, 1), y[keep])
+                new = X_res[len(keep) :].reshape(-1, 64) / 16
+                share = float(np.mean(judge.predict(new) == label))
+                rows.append((n, label, epochs, share))
+                print(
+                    n,
+                    label,
+                    epochs,
+                    f"{share:.2f}",
+                    f"{time.time() - start:.1f}s",
+                    flush=True,
+                )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

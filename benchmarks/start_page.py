@@ -1,8 +1,8 @@
 """The documentation start page's sample run: ``gansampler compare`` on the digits.
 
 Runs the command with its defaults (the imbalanced digits, 3 folds, GAN
-epochs 200, classifier epochs 10), as a new user would, and writes into
-``docs/start/``:
+epochs 'auto': about 1,000 generator updates per class, classifier epochs
+10), as a new user would, and writes into ``docs/start/``:
 
 * ``compare_digits.txt``: what the command printed (the table, its run time
   and the paired tests);
@@ -14,8 +14,12 @@ The start page shows these files as they are; rerun this script after a
 change of the defaults (the GAN recipe, the classifier) to refresh them::
 
     KERAS_BACKEND=tensorflow python benchmarks/start_page.py
+
+``--out`` writes elsewhere, and options after ``--`` go to the command (a
+quick trial: ``-- --folds 2 --epochs 1 --classifier-epochs 1``).
 """
 
+import argparse
 import os
 import platform
 import subprocess
@@ -63,8 +67,13 @@ def _figure(results, path):
     save_figure(figure, path, dpi=100)
 
 
-def main():
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("options", nargs="*", help="more options of the command")
+    args = parser.parse_args(argv)
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
     commit = subprocess.run(
         ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
@@ -72,7 +81,8 @@ def main():
     ).stdout.strip()  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         results = Path(tmp) / "results"
-        command = [sys.executable, "-m", "gansampler.cli", *COMMAND[1:-1], str(results)]
+        command = [sys.executable, "-m", "gansampler.cli", *COMMAND[1:-1], str(results),
+                   *args.options]  # fmt: skip
         started = datetime.now(UTC)
         start = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -80,12 +90,13 @@ def main():
         if done.returncode:
             sys.exit(done.stderr)
         printed = done.stdout.strip().replace(f"{results}/", "results/")
-        (OUT / "compare_digits.txt").write_text(printed + "\n")
-        _figure(results, OUT / "real_vs_generated.png")
+        (out / "compare_digits.txt").write_text(printed + "\n")
+        _figure(results, out / "real_vs_generated.png")
     import keras
 
-    (OUT / "run.txt").write_text(
-        f"command:  {' '.join(COMMAND).replace('RESULTS', 'results')}\n"
+    command = " ".join([*COMMAND, *args.options]).replace("RESULTS", "results")
+    (out / "run.txt").write_text(
+        f"command:  {command}\n"
         f"date:     {started:%Y-%m-%d %H:%M} UTC\n"
         f"code:     gansampler {commit}\n"
         f"machine:  {_cpu()}, no GPU\n"
@@ -93,7 +104,7 @@ def main():
         f"run time: {seconds:.0f} s for the whole command (data, every fold, "
         "the files)\n"
     )
-    print((OUT / "run.txt").read_text())
+    print((out / "run.txt").read_text())
 
 
 if __name__ == "__main__":

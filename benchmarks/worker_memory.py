@@ -75,17 +75,13 @@ def _device_peak_mib():
     return round(tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20)
 
 
-def child(size, channels, n_images, n_new, epochs, batch_size, generation_chunk):
+def child(size, channels, n_images, n_new, epochs, batch_size):
     """One case, in this process; prints one JSON line."""
     start_rss = _rss_mib()
     import keras
     import numpy as np
 
-    import gansampler._sampler
     from gansampler import DCGANOverSampler
-
-    if generation_chunk:
-        gansampler._sampler.GENERATION_CHUNK = generation_chunk
 
     keras.ops.convert_to_numpy(keras.ops.ones(1))  # backend initialised
     import_rss = _rss_mib()
@@ -115,7 +111,6 @@ def child(size, channels, n_images, n_new, epochs, batch_size, generation_chunk)
                 "n_new": n_new,
                 "epochs": epochs,
                 "batch_size": batch_size,
-                "generation_chunk": gansampler._sampler.GENERATION_CHUNK,
                 "python_start_mib": round(start_rss),
                 "after_import_mib": round(import_rss),
                 "after_import_peak_mib": round(import_peak),
@@ -178,13 +173,6 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
-        "--generation-chunk",
-        type=int,
-        default=0,
-        help="images generated per call (gansampler._sampler.GENERATION_CHUNK); "
-        "0: the library's value",
-    )
-    parser.add_argument(
         "--two-workers",
         action="store_true",
         help="fit two classes with n_jobs=2 instead (the first of --sizes)",
@@ -202,7 +190,6 @@ def main(argv=None):
             args.n_new,
             args.epochs,
             args.batch_size,
-            args.generation_chunk,
         )
         return
     from importlib.metadata import version
@@ -232,8 +219,6 @@ def main(argv=None):
                     str(args.epochs),
                     "--batch-size",
                     str(args.batch_size),
-                    "--generation-chunk",
-                    str(args.generation_chunk),
                 ],
                 check=True,
             )

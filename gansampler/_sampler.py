@@ -19,9 +19,15 @@ from . import _images
 from .architectures import NORMALIZATIONS, UPSAMPLINGS
 from .augment import check_policy
 from .labels import label_text
-from .monitoring import CheckpointMonitor
 from .recipes import RECIPES, TECHNIQUES, resolve_recipe
-from .training import LOSSES, GANSettings, device_for, train_gan, trainer_for
+from .training import (
+    LOSSES,
+    CheckpointMonitor,
+    GANSettings,
+    device_for,
+    train_gan,
+    trainer_for,
+)
 
 __all__ = ["DCGANOverSampler"]
 

@@ -328,7 +328,7 @@ def _write_outputs(result, out, image_shape, random_state, what):
     written += [out / "results.json", out / "comparison.png"]
     sampler = result.fitted_resamplers.get("dcgan")
     if sampler is not None and getattr(sampler, "generators_", None):
-        from .monitoring import save_image_grid
+        from .plotting import save_image_grid
 
         scale = max(1, 64 // int(image_shape[0]))
         grids = _grid_names(sampler.generators_)
@@ -400,7 +400,7 @@ def _demo(args):
 
     from ._sampler import DCGANOverSampler
     from .datasets import load_imbalanced_digits
-    from .monitoring import save_image_grid
+    from .plotting import save_image_grid
 
     out = _check_out(args.out)
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)

@@ -1,7 +1,10 @@
 """Figures for the operator: training curves and grids of generated images.
 
-matplotlib (a dependency of gansampler) is imported only when a function here
-is called, so that importing the package stays quick. Figures are made with
+:func:`image_grid` tiles images into one array and :func:`save_image_grid`
+writes it as a PNG, without matplotlib; the ``plot_`` functions draw
+matplotlib figures. Nothing here imports Keras. matplotlib (a dependency of
+gansampler) and Pillow are imported only when a function here is called, so
+that importing the package stays quick. Figures are made with
 :class:`matplotlib.figure.Figure` rather than ``pyplot``, so nothing is shown,
 no global figure list grows, and any backend (Agg on a server) works. Files
 are written atomically: a temporary file in the same folder, then renamed.
@@ -13,19 +16,124 @@ from pathlib import Path
 import numpy as np
 
 from ._files import write_atomically
+from ._history import HISTORY_KEYS
 
-__all__ = ["plot_history", "plot_image_grid", "save_figure"]
+__all__ = [
+    "image_grid",
+    "plot_history",
+    "plot_image_grid",
+    "save_figure",
+    "save_image_grid",
+]
 
-# history_ keys of one class, their legend labels, and which panel they go to.
-_LOSSES = {
-    "d_loss_real": "d1: D loss on real",
-    "d_loss_fake": "d2: D loss on fake",
-    "g_loss": "g: G loss",
-}
-_ACCURACIES = {
-    "d_acc_real": "D accuracy on real",
-    "d_acc_fake": "D accuracy on fake",
-}
+# history_ keys of one class, their legend labels, and which panel they go to:
+# the three losses left, the two accuracies right.
+_LOSSES = dict(
+    zip(
+        HISTORY_KEYS[:3],
+        ("d1: D loss on real", "d2: D loss on fake", "g: G loss"),
+        strict=True,
+    )
+)
+_ACCURACIES = dict(
+    zip(HISTORY_KEYS[3:], ("D accuracy on real", "D accuracy on fake"), strict=True)
+)
+
+
+def image_grid(images, n_columns=7, padding=1):
+    """Tile images into one uint8 array, like the article's 7x7 ``save_plot``.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, H, W) or (n, H, W, C)
+        uint8 images, or floats in ``[0, 1]``.
+    n_columns : int, default=7
+        Images per row.
+    padding : int, default=1
+        White pixels between images.
+
+    Returns
+    -------
+    ndarray of uint8, shape (rows*(H+padding)-padding, cols*(W+padding)-padding, C)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.plotting import image_grid
+    >>> image_grid(np.zeros((49, 8, 8), np.uint8)).shape
+    (62, 62, 1)
+    """
+    images = np.asarray(images)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.dtype != np.uint8:
+        images = (np.clip(images, 0, 1) * 255).round().astype(np.uint8)
+    n, height, width, channels = images.shape
+    n_rows = -(-n // n_columns)
+    grid = np.full(
+        (
+            n_rows * (height + padding) - padding,
+            n_columns * (width + padding) - padding,
+            channels,
+        ),
+        255,
+        dtype=np.uint8,
+    )
+    for i, image in enumerate(images):
+        top, left = (
+            (i // n_columns) * (height + padding),
+            (i % n_columns) * (width + padding),
+        )
+        grid[top : top + height, left : left + width] = image
+    return grid
+
+
+def save_image_grid(images, path, n_columns=7, scale=1):
+    """Write :func:`image_grid` of ``images`` as a PNG, atomically.
+
+    The file is written under a temporary name in the same folder and then
+    renamed, so a reader never sees a half-written file.
+
+    Parameters
+    ----------
+    images : ndarray
+        As for :func:`image_grid`.
+    path : str or path-like
+        The PNG to write; its folder must exist.
+    n_columns : int, default=7
+        Images per row.
+    scale : int, default=1
+        Enlarge each pixel to ``scale`` x ``scale`` pixels.
+
+    Returns
+    -------
+    pathlib.Path
+        The written PNG, ``path``.
+
+    Examples
+    --------
+    Two rows of seven 8x8 images, 1 pixel apart, each pixel doubled:
+
+    >>> import os
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> from gansampler.plotting import save_image_grid
+    >>> images = np.random.default_rng(0).random((14, 8, 8))
+    >>> folder = tempfile.mkdtemp()
+    >>> png = save_image_grid(images, os.path.join(folder, "grid.png"), scale=2)
+    >>> Image.open(png).size
+    (124, 34)
+    """
+    from PIL import Image
+
+    grid = image_grid(images, n_columns)
+    picture = Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid)
+    if scale > 1:
+        picture = picture.resize(
+            (picture.width * scale, picture.height * scale), Image.NEAREST
+        )
+    return write_atomically(path, lambda file: picture.save(file, format="PNG"))
 
 
 def save_figure(figure, path, *, dpi=100):
@@ -229,7 +337,7 @@ def plot_image_grid(
 
     See Also
     --------
-    gansampler.monitoring.save_image_grid : The grid as a PNG, without
+    save_image_grid : The grid as a PNG, without
         matplotlib.
 
     Examples
@@ -241,8 +349,6 @@ def plot_image_grid(
     (1, (17, 62))
     """
     from matplotlib.figure import Figure
-
-    from .monitoring import image_grid
 
     images = np.asarray(images)
     if images.ndim not in (3, 4) or len(images) == 0:

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -42,3 +43,25 @@ def _run_in_backend(script, backend, *args, env=None, timeout=600):
 def run_in_backend():
     """``run_in_backend(script, backend, *args, env=None, timeout=600) -> dict``."""
     return _run_in_backend
+
+
+#: The networks of a small DC-GAN for the tests: a fit of a few epochs on
+#: 8x8 images takes about a second. Tests add the epochs (and batch size) they
+#: need: ``DCGANOverSampler(**SMALL_GAN, epochs=2)``.
+SMALL_GAN = dict(latent_dim=16, generator_filters=8, discriminator_filters=8)
+
+#: Smaller still, for tests that need a GAN to run, not to learn.
+TINY_GAN = dict(latent_dim=8, generator_filters=4, discriminator_filters=4)
+
+
+def digits_subset(counts):
+    """The first ``n`` 8x8 digits of each class ``c`` of ``counts`` ``{c: n}``.
+
+    Returns ``(X, y)``: X of shape ``(sum(n), 8, 8, 1)`` with scikit-learn's
+    values 0-16, class by class in the order of ``counts``.
+    """
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    keep = np.concatenate([np.flatnonzero(y == c)[:n] for c, n in counts.items()])
+    return X[keep].reshape(-1, 8, 8, 1), y[keep]

@@ -94,7 +94,6 @@ def test_fit_shapes_and_range(results, backend):
     assert r["dtype"] == "uint8"
     assert r["n_new"] == 32
     assert r["originals_kept"]
-    assert 0 <= r["min"] <= r["max"] <= 255
     assert r["std"] > 0, "the generator produced constant images"
     for name, values in r["history"].items():
         assert len(values) == 5, name

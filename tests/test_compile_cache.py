@@ -40,11 +40,11 @@ def test_a_second_process_reads_the_programs_the_first_wrote(run_in_backend, tmp
     }
     first = run_in_backend(SCRIPT, "jax", env=env)
     written = sorted(p.name for p in cache.iterdir())
-    assert any(name.startswith("jit__epoch") for name in written), written
-    assert any(name.startswith("jit__sample") for name in written), written
+    assert len(written) >= 2, written  # at least training and generation
     second = run_in_backend(SCRIPT, "jax", env=env)
     assert first["hits"] == 0
-    assert second["hits"] >= 2  # at least the training and generation programs
+    assert second["hits"] >= 2  # the programs are read back ...
+    assert sorted(p.name for p in cache.iterdir()) == written  # ... none new
 
 
 def test_nothing_is_written_without_the_variable(run_in_backend, tmp_path):

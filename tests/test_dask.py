@@ -16,7 +16,7 @@ import threading
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from conftest import SMALL_GAN, digits_subset
 
 from gansampler import DCGANOverSampler
 from gansampler._seeding import python_random_seeded
@@ -26,22 +26,11 @@ from gansampler.architectures import build_gan
 # included: about 15 s on two idle CPU cores.
 TIME_LIMIT = 120
 
-SMALL = dict(
-    epochs=2,
-    batch_size=16,
-    latent_dim=16,
-    generator_filters=8,
-    discriminator_filters=8,
-    random_state=0,
-)
+SMALL = dict(SMALL_GAN, epochs=2, batch_size=16, random_state=0)
 
 
 def digits():
-    X, y = load_digits(return_X_y=True)
-    keep = np.concatenate(
-        [np.flatnonzero(y == c)[:n] for c, n in ((0, 40), (1, 20), (2, 16))]
-    )
-    return X[keep].reshape(-1, 8, 8, 1), y[keep]
+    return digits_subset({0: 40, 1: 20, 2: 16})
 
 
 def _fit_on_dask(X, y, out):

@@ -7,6 +7,7 @@ high.
 """
 
 import keras
+from conftest import SMALL_GAN
 from imblearn.utils.estimator_checks import check_param_validation
 from imblearn.utils.estimator_checks import (
     parametrize_with_checks as imblearn_parametrize_with_checks,
@@ -23,12 +24,7 @@ def small_sampler():
     # Tiny networks and one epoch: the checks fit dozens of times and compare the
     # results of repeated fits exactly, which an int random_state guarantees.
     return DCGANOverSampler(
-        epochs=1,
-        batch_size=64,
-        latent_dim=8,
-        generator_filters=8,
-        discriminator_filters=8,
-        random_state=0,
+        **{**SMALL_GAN, "latent_dim": 8}, epochs=1, batch_size=64, random_state=0
     )
 
 

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_GAN
 from PIL import Image
 
 import gansampler._files as files
@@ -15,8 +16,7 @@ from gansampler import DCGANOverSampler
 from gansampler._files import is_plain_name, write_atomically
 from gansampler.datasets import save_image_folder
 from gansampler.evaluation import ComparisonResult, summarise_folds
-from gansampler.monitoring import save_image_grid
-from gansampler.plotting import plot_image_grid, save_figure
+from gansampler.plotting import plot_image_grid, save_figure, save_image_grid
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 
@@ -173,9 +173,7 @@ def test_every_writer_of_the_package_gives_normal_permissions(tmp_path):
         DCGANOverSampler(
             epochs=2,
             batch_size=8,
-            latent_dim=4,
-            generator_filters=4,
-            discriminator_filters=4,
+            **{**TINY_GAN, "latent_dim": 4},
             snapshot_dir=tmp_path / "snapshots",
             snapshot_every=1,
             random_state=0,

@@ -6,27 +6,18 @@ import warnings
 import keras
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from conftest import SMALL_GAN, digits_subset
 
 from gansampler import DCGANOverSampler
-from gansampler.monitoring import CheckpointMonitor
-from gansampler.training import GANTrainingWarning
+from gansampler.training import CheckpointMonitor, GANTrainingWarning
 
-SMALL = dict(
-    epochs=6,
-    batch_size=16,
-    latent_dim=16,
-    generator_filters=8,
-    discriminator_filters=8,
-    snapshot_every=2,
-)
+SMALL = dict(SMALL_GAN, epochs=6, batch_size=16, snapshot_every=2)
 
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    keep = np.concatenate([np.flatnonzero(y == c)[:n] for c, n in ((0, 40), (1, 20))])
-    return (X[keep] / 16).astype(np.float32).reshape(-1, 8, 8, 1), y[keep]
+    X, y = digits_subset({0: 40, 1: 20})
+    return (X / 16).astype(np.float32), y
 
 
 def test_snapshots_are_written_inside_the_folder(digits, tmp_path):

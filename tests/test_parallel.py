@@ -2,27 +2,16 @@
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_digits
+from conftest import SMALL_GAN, digits_subset
 
 from gansampler import DCGANOverSampler
 
-SMALL = dict(
-    epochs=3,
-    batch_size=16,
-    latent_dim=16,
-    generator_filters=8,
-    discriminator_filters=8,
-    random_state=0,
-)
+SMALL = dict(SMALL_GAN, epochs=3, batch_size=16, random_state=0)
 
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    keep = np.concatenate(
-        [np.flatnonzero(y == c)[:n] for c, n in ((0, 40), (1, 20), (2, 16))]
-    )
-    return X[keep].reshape(-1, 8, 8, 1), y[keep]
+    return digits_subset({0: 40, 1: 20, 2: 16})
 
 
 @pytest.fixture(scope="module")

@@ -3,27 +3,22 @@
 import keras
 import numpy as np
 import pytest
+from conftest import SMALL_GAN, digits_subset
 from imblearn.pipeline import Pipeline
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.datasets import load_digits
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
 from gansampler import DCGANOverSampler
 from gansampler.classifiers import KerasImageClassifier
 
-GAN = dict(
-    epochs=5, batch_size=16, latent_dim=16, generator_filters=8, discriminator_filters=8
-)
+GAN = dict(SMALL_GAN, epochs=5, batch_size=16)
 
 
 @pytest.fixture(scope="module")
 def imbalanced_digits():
     """Flattened 8x8 digits 0-3, made imbalanced 80 / 40 / 20 / 12."""
-    X, y = load_digits(return_X_y=True)
-    keep = np.concatenate(
-        [np.flatnonzero(y == c)[:n] for c, n in enumerate((80, 40, 20, 12))]
-    )
-    return X[keep].astype(np.float32), y[keep]
+    X, y = digits_subset(dict(enumerate((80, 40, 20, 12))))
+    return X.reshape(len(X), -1).astype(np.float32), y
 
 
 class RecordingClassifier(ClassifierMixin, BaseEstimator):

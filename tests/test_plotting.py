@@ -1,6 +1,9 @@
 """Figures of training curves and image grids."""
 
 import doctest
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +11,13 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from gansampler import plotting  # noqa: E402
-from gansampler.plotting import plot_history, plot_image_grid, save_figure  # noqa: E402
+from gansampler.plotting import (  # noqa: E402
+    image_grid,
+    plot_history,
+    plot_image_grid,
+    save_figure,
+    save_image_grid,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -149,3 +158,46 @@ def test_save_figure_is_atomic(tmp_path):
     with pytest.raises(ValueError):
         save_figure(figure, tmp_path / "grid.unknown-format")
     assert [p.name for p in tmp_path.iterdir()] == ["grid.svg"]
+
+
+def test_image_grids_are_drawn_without_keras(tmp_path):
+    # Tiling images is plotting, not training: no Keras (and no backend) import.
+    script = (
+        "import sys, numpy as np\n"
+        "from gansampler.plotting import image_grid, plot_image_grid, save_image_grid\n"
+        "images = np.zeros((10, 8, 8), np.uint8)\n"
+        "assert image_grid(images).shape == (17, 62, 1)\n"
+        "save_image_grid(images, sys.argv[1])\n"
+        "plot_image_grid(images)\n"
+        "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch')"
+        " if m in sys.modules))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "grid.png")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert proc.stdout.strip() == "[]"
+    _assert_png(tmp_path / "grid.png")
+
+
+def test_image_grid_tiles_in_rows_with_white_padding():
+    images = np.arange(1, 6, dtype=np.uint8)[:, None, None] * np.ones(
+        (5, 2, 3), np.uint8
+    )
+    grid = image_grid(images, n_columns=3)
+    assert grid.shape == (5, 11, 1)
+    assert grid[0, 0, 0] == 1 and grid[0, 4, 0] == 2 and grid[3, 8, 0] == 255
+    assert grid[3, 4, 0] == 5 and (grid[2] == 255).all()  # the padding row
+    floats = image_grid(np.full((1, 2, 2, 3), 0.5), n_columns=1)
+    assert floats.dtype == np.uint8 and (floats == 128).all()
+
+
+def test_the_old_monitoring_imports_still_work():
+    import gansampler.monitoring as old
+    from gansampler.training import CheckpointMonitor
+
+    assert old.image_grid is image_grid and old.save_image_grid is save_image_grid
+    assert old.CheckpointMonitor is CheckpointMonitor

@@ -9,6 +9,7 @@ few: each end-to-end example trains tiny GANs (one epoch, 4 filters).
 from collections import Counter
 
 import numpy as np
+from conftest import TINY_GAN
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -24,11 +25,10 @@ FAST = settings(
 FITS = settings(FAST, max_examples=12)
 
 TINY = dict(
+    TINY_GAN,
     epochs=1,
     batch_size=8,
     latent_dim=4,
-    generator_filters=4,
-    discriminator_filters=4,
     choose_generator=False,  # classes of one sample are allowed here
 )
 

@@ -19,10 +19,6 @@ import pytest
 
 N_FITS = 50
 
-# Until each fit stops tracing a new train step (docs/reliability.md, "Soak"),
-# every fit leaks its traced graph. strict: once fixed, the XPASS fails, as a
-# reminder to remove this mark.
-
 CHILD = textwrap.dedent(
     """
     import gc, json, os, sys

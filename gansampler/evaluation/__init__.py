@@ -21,6 +21,7 @@ which all of them read).
 
 from . import _scores
 from ._compare import compare_resamplers
+from ._folds import fold_scores
 from ._resamplers import DEFAULT_RESAMPLERS as DEFAULT_RESAMPLERS
 from ._resamplers import default_resamplers
 from ._result import ComparisonResult
@@ -38,5 +39,6 @@ __all__ = [
     "compare_resamplers",
     "corrected_resampled_ttest",
     "default_resamplers",
+    "fold_scores",
     "summarise_folds",
 ]

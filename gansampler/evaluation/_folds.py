@@ -12,7 +12,7 @@ import numpy as np
 from .._progress import progress_bar
 from ._scores import SCORES
 
-__all__ = ["Data", "Progress", "Split", "run_fold", "run_folds"]
+__all__ = ["Data", "Progress", "Split", "fold_scores", "run_fold", "run_folds"]
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,39 @@ class Split:
     test: np.ndarray
 
 
-def _scores(y_true, proba, classes, minority):
-    """The :data:`SCORES` of one test fold from its class probabilities."""
+def fold_scores(y_true, proba, classes, minority):
+    """The :data:`SCORES` of one test fold, from its class probabilities.
+
+    What :func:`compare_resamplers` records for each fold, for a script that
+    fits its own models on the same splits.
+
+    Parameters
+    ----------
+    y_true : ndarray of shape (n,)
+        The test fold's labels.
+    proba : ndarray of shape (n, n_classes)
+        The classifier's probabilities, one column per class of ``classes``.
+    classes : ndarray
+        The sorted classes; the prediction is the class of the largest
+        probability.
+    minority : object
+        The class whose recall is ``minority_recall``.
+
+    Returns
+    -------
+    dict
+        One float per name in :data:`SCORES`; ``roc_auc`` is NaN when it is
+        undefined (a class missing from ``y_true``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler.evaluation import fold_scores
+    >>> proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+    >>> scores = fold_scores(np.array([0, 1, 1, 1]), proba, np.array([0, 1]), 1)
+    >>> round(scores["minority_recall"], 3), scores["roc_auc"]
+    (0.667, 1.0)
+    """
     from imblearn.metrics import geometric_mean_score
     from sklearn.metrics import (
         balanced_accuracy_score,
@@ -130,7 +161,7 @@ def run_fold(name, pipeline, split, data, error_score, verbose=0):
         record["n_train_resampled"] = _n_resampled(pipeline, y[train])
         start = time.perf_counter()
         proba = _aligned_proba(pipeline, X[test], data.classes)
-        record.update(_scores(y[test], proba, data.classes, data.minority))
+        record.update(fold_scores(y[test], proba, data.classes, data.minority))
         record["score_time"] = time.perf_counter() - start
     except Exception as exc:
         if isinstance(error_score, str) and error_score == "raise":

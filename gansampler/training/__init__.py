@@ -6,13 +6,17 @@ shapes a trainer (its networks, optimizers and train step) is a
 trainer for those settings, reusing a recent one of the same settings in this
 thread, so that a later fit (another class, another fold) compiles nothing
 new. Each backend module (``_tensorflow``, ``_jax``, ``_torch``) provides a
-``Trainer`` with the same small interface:
+``Trainer``, a subclass of ``_base.BaseTrainer``, with the same small
+interface:
 
 ``Trainer(settings)``
     Working copies of the two networks and their optimizers, and the compiled
-    train step.
-``load(generator, discriminator)``
-    Copy the weights of freshly built networks in and reset both optimizers.
+    train step. ``real_target`` is the discriminator's target for real
+    images (below 1 with label smoothing).
+``load(generator, discriminator, frozen_blocks=0)``
+    Copy the weights of a class's freshly built networks in, reset both
+    optimizers and the generator's moving average, and freeze the first
+    ``frozen_blocks`` blocks of the discriminator.
 ``to_device(images)``
     Put one class's training images on the device for the whole fit.
 ``run_epoch(images, indices, seed)``
@@ -20,11 +24,25 @@ new. Each backend module (``_tensorflow``, ``_jax``, ``_torch``) provides a
     images of one batch), one discriminator update on the real batch, one on a
     batch of generated images, and one generator update. Returns the
     per-batch metrics, shape ``(n_batches, len(HISTORY_KEYS))``.
-``save(generator)``
-    Copy the trained generator weights into a Keras model.
+``save(generator, discriminator=None, average=True)``
+    Copy the trained weights into Keras models: into ``generator`` the
+    generator's moving average (when there is one and ``average``) or its
+    weights as trained, into ``discriminator`` (when given) the
+    discriminator's.
+``generate(generator, noise)``
+    ``generator``'s images for ``noise`` as a float32 numpy array, drawn in
+    chunks of a fixed size (the compiled generation, on JAX).
+
+The base class holds what the backends share (the set-up, ``load``,
+``save`` and ``generate`` on Keras variables, the frozen-block mask); JAX,
+whose train step keeps the state in its own arrays, has its own ``load`` and
+``save``.
 
 :func:`train_gan` runs the epochs, checkpoints and failure checks of one
-class with such a trainer.
+class with such a trainer; a :class:`CheckpointMonitor` looks at the generator
+at each checkpoint (snapshots, the choice of the best generator, mode
+collapse). Every stopped training is reported as a
+:class:`GANTrainingWarning`.
 """
 
 import contextlib
@@ -33,13 +51,16 @@ from collections import OrderedDict
 
 import keras
 
-from ._loop import HISTORY_KEYS, GANTrainingWarning, train_gan
+from ._loop import HISTORY_KEYS, train_gan
 from ._losses import LOSSES
+from ._monitor import CheckpointMonitor
 from ._settings import GANSettings
+from ._warnings import GANTrainingWarning
 
 __all__ = [
     "HISTORY_KEYS",
     "LOSSES",
+    "CheckpointMonitor",
     "GANSettings",
     "GANTrainingWarning",
     "backend",
@@ -89,7 +110,7 @@ def make_trainer(settings):
     -------
     Trainer
         The backend's trainer: ``load``, ``to_device``, ``run_epoch``,
-        ``save``.
+        ``save``, ``generate``.
 
     Examples
     --------

@@ -28,8 +28,8 @@ import jax.numpy as jnp
 import keras
 import numpy as np
 
+from .._history import HISTORY_KEYS
 from ._base import SAMPLE_CHUNK, BaseTrainer
-from ._loop import HISTORY_KEYS
 from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
@@ -121,20 +121,14 @@ class Trainer(BaseTrainer):
         )
         return np.asarray(metrics)[:n_steps]
 
-    def generate(self, generator, noise):
+    def _generate_chunk(self, generator, noise):
+        # Padded to SAMPLE_CHUNK rows: one compiled program for every call.
         trainable = [v.value for v in generator.trainable_variables]
         non_trainable = [v.value for v in generator.non_trainable_variables]
-        noise = np.asarray(noise, np.float32)
-        chunks = []
-        for start in range(0, len(noise), SAMPLE_CHUNK):
-            chunk = noise[start : start + SAMPLE_CHUNK]
-            padded = np.zeros((SAMPLE_CHUNK, noise.shape[1]), np.float32)
-            padded[: len(chunk)] = chunk
-            images = self._run_sample(trainable, non_trainable, padded)
-            chunks.append(np.asarray(images, np.float32)[: len(chunk)])
-        if not chunks:
-            return np.zeros((0, *generator.output_shape[1:]), np.float32)
-        return np.concatenate(chunks)
+        padded = np.zeros((SAMPLE_CHUNK, noise.shape[1]), np.float32)
+        padded[: len(noise)] = noise
+        images = self._run_sample(trainable, non_trainable, padded)
+        return np.asarray(images, np.float32)[: len(noise)]
 
     # -- the traced programs ----------------------------------------------
     def _sample(self, trainable, non_trainable, noise):

@@ -3,13 +3,15 @@
 import contextvars
 import functools
 import math
-import warnings
 
 import numpy as np
 from keras import ops
 
+from .._history import HISTORY_KEYS
 from .._progress import progress_bar
 from ..labels import label_text
+from ._warnings import GANTrainingWarning
+from ._warnings import warn_diverged as _warn
 
 __all__ = [
     "HISTORY_KEYS",
@@ -18,44 +20,12 @@ __all__ = [
     "train_gan",
 ]
 
-#: The per-epoch values of a class's training history, in the order of the
-#: trainers' metric rows.
-HISTORY_KEYS = ("d_loss_real", "d_loss_fake", "g_loss", "d_acc_real", "d_acc_fake")
-
 # The article's tip 8: a discriminator loss of about 0.0 is a failure mode.
 D_LOSS_COLLAPSE = 1e-3
 COLLAPSE_PATIENCE = 5
 
 # Epochs are grouped so that one compiled call runs at least this many batches.
 STEPS_PER_CALL = 32
-
-
-class GANTrainingWarning(UserWarning):
-    """Training of a class's GAN went wrong: NaN losses or a collapsed discriminator.
-
-    Also issued for a mode collapse detected at a checkpoint. The message names
-    the class and the epoch; the class's training stops there and it keeps its
-    best (or last good) generator, while the other classes go on.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from gansampler import DCGANOverSampler
-    >>> from gansampler.training import GANTrainingWarning
-    >>> X = np.random.default_rng(0).random((40, 8, 8))
-    >>> y = np.array([0] * 30 + [1] * 10)
-    >>> sampler = DCGANOverSampler(
-    ...     epochs=300, d_learning_rate=0.05, g_learning_rate=1e-6,
-    ...     label_smoothing=0.0, batch_norm=False, random_state=0)
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always", GANTrainingWarning)
-    ...     _ = sampler.fit_resample(X, y)
-    >>> any(w.category is GANTrainingWarning for w in caught)
-    True
-    >>> len(sampler.history_[1]["g_loss"]) < 300  # stopped early
-    True
-    """
 
 
 def _batch_indices(rng, n_images, batch_size, n_epochs):
@@ -269,16 +239,3 @@ def _failure(row, collapsed_for):
             "tip 8; try fewer epochs, a lower d_learning_rate or batch_norm)"
         )
     return None
-
-
-def _warn(label, epoch, failure, checkpoints):
-    saved = [c for c in checkpoints if c < epoch]
-    kept = f"epoch {saved[-1]}" if saved else "its initial weights"
-    warnings.warn(
-        f"GAN of class {label_text(label)}, epoch {epoch}: {failure}. Training of "
-        f"this class stopped; it keeps the generator of {kept}, or the best one so "
-        "far when the generator is chosen by score.",
-        GANTrainingWarning,
-        # _warn < EpochRecord.add < train_gan < its progress bar < the caller
-        stacklevel=5,
-    )

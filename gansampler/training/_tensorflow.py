@@ -1,10 +1,8 @@
 """The GAN train step on TensorFlow: GradientTape inside one tf.function per call."""
 
-import keras
-import numpy as np
 import tensorflow as tf
 
-from ._base import SAMPLE_CHUNK, BaseTrainer
+from ._base import BaseTrainer
 from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
@@ -40,41 +38,13 @@ class Trainer(BaseTrainer):
             self._epoch, jit_compile=jit_compile, input_signature=signature
         )
 
-    def load(self, generator, discriminator, frozen_blocks=0):
-        for target, source in (
-            (self.generator, generator),
-            (self.discriminator, discriminator),
-        ):
-            for variable, value in zip(target.variables, source.variables, strict=True):
-                variable.assign(value)
-        for optimizer, state in zip(
-            (self.d_optimizer, self.g_optimizer),
-            self._fresh_optimizer_state,
-            strict=True,
-        ):
-            for variable, value in zip(optimizer.variables, state, strict=True):
-                variable.assign(value)
+    def _reset(self, mask):
         for average, variable in zip(
-            self._average, generator.trainable_variables, strict=False
+            self._average, self.generator.trainable_variables, strict=False
         ):
             average.assign(variable.value)
-        for mask, value in zip(
-            self._mask, self.trainable_mask(frozen_blocks), strict=True
-        ):
-            mask.assign(value)
-
-    def save(self, generator, discriminator=None, average=True):
-        pairs = [(generator.variables, self.generator.variables)]
-        if discriminator is not None:
-            pairs.append((discriminator.variables, self.discriminator.variables))
-        for targets, sources in pairs:
-            for variable, value in zip(targets, sources, strict=True):
-                variable.assign(value)
-        if self.ema and average:
-            for variable, value in zip(
-                generator.trainable_variables, self._average, strict=True
-            ):
-                variable.assign(value)
+        for variable, value in zip(self._mask, mask, strict=True):
+            variable.assign(value)
 
     def to_device(self, images):
         return tf.convert_to_tensor(images, dtype=tf.float32)
@@ -83,18 +53,6 @@ class Trainer(BaseTrainer):
         return self._run_epoch(
             images, tf.constant(indices, tf.int32), tf.constant(seed, tf.int32)
         )
-
-    def generate(self, generator, noise):
-        noise = np.asarray(noise, np.float32)
-        chunks = [
-            keras.ops.convert_to_numpy(
-                generator(noise[start : start + SAMPLE_CHUNK], training=False)
-            )
-            for start in range(0, len(noise), SAMPLE_CHUNK)
-        ]
-        if not chunks:
-            return np.zeros((0, *generator.output_shape[1:]), np.float32)
-        return np.concatenate(chunks).astype(np.float32)
 
     def _d_update(self, images, real):
         discriminator = self.discriminator

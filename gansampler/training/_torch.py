@@ -21,7 +21,8 @@ import keras
 import numpy as np
 import torch
 
-from ._base import SAMPLE_CHUNK, BaseTrainer
+from .._history import HISTORY_KEYS
+from ._base import BaseTrainer
 from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
@@ -118,46 +119,24 @@ class Trainer(BaseTrainer):
 
     def load(self, generator, discriminator, frozen_blocks=0):
         with torch.no_grad():
-            for target, source in (
-                (self.generator, generator),
-                (self.discriminator, discriminator),
-            ):
-                for variable, value in zip(
-                    target.variables, source.variables, strict=True
-                ):
-                    variable.assign(value.value)
-            for optimizer, state in zip(
-                (self.d_optimizer, self.g_optimizer),
-                self._fresh_optimizer_state,
-                strict=True,
-            ):
-                for variable, value in zip(optimizer.variables, state, strict=True):
-                    variable.assign(value)
-            if self._adam is not None:
-                for adam in self._adam.values():
-                    adam.reset()
-            for average, variable in zip(
-                self._average, self.generator.trainable_variables, strict=False
-            ):
-                average.copy_(variable.value)
+            super().load(generator, discriminator, frozen_blocks)
+
+    def _reset(self, mask):
+        if self._adam is not None:
+            for adam in self._adam.values():
+                adam.reset()
+        for average, variable in zip(
+            self._average, self.generator.trainable_variables, strict=False
+        ):
+            average.copy_(variable.value)
         # Python numbers: a captured step reads them as constants, so they
         # are the same for every class (1.0) unless blocks are frozen, which
         # the trainer then runs without a graph.
-        self._mask = [float(m) for m in self.trainable_mask(frozen_blocks)]
+        self._mask = [float(m) for m in mask]
 
     def save(self, generator, discriminator=None, average=True):
-        pairs = [(generator.variables, self.generator.variables)]
-        if discriminator is not None:
-            pairs.append((discriminator.variables, self.discriminator.variables))
         with torch.no_grad():
-            for targets, sources in pairs:
-                for variable, value in zip(targets, sources, strict=True):
-                    variable.assign(value.value)
-            if self.ema and average:
-                for variable, value in zip(
-                    generator.trainable_variables, self._average, strict=True
-                ):
-                    variable.assign(value)
+            super().save(generator, discriminator, average)
 
     def to_device(self, images):
         return torch.as_tensor(np.asarray(images, dtype=np.float32), device=self.device)
@@ -169,7 +148,7 @@ class Trainer(BaseTrainer):
         n_batches, batch = indices.shape
         noise_source = torch.Generator(device=self.device)
         noise_source.manual_seed(int(seed))
-        metrics = torch.empty((n_batches, 5), device=self.device)
+        metrics = torch.empty((n_batches, len(HISTORY_KEYS)), device=self.device)
         # Keras' unseeded Dropout draws from PyTorch's global generator on this
         # backend: seed it from the call's seed for reproducible fits, and
         # restore the caller's global random state afterwards.
@@ -242,18 +221,10 @@ class Trainer(BaseTrainer):
             return False
         return graph, inputs, output
 
-    def generate(self, generator, noise):
-        noise = torch.as_tensor(np.asarray(noise, np.float32), device=self.device)
+    def _generate_chunk(self, generator, noise):
+        noise = torch.as_tensor(noise, device=self.device)
         with torch.no_grad():
-            chunks = [
-                keras.ops.convert_to_numpy(
-                    generator(noise[start : start + SAMPLE_CHUNK], training=False)
-                )
-                for start in range(0, len(noise), SAMPLE_CHUNK)
-            ]
-        if not chunks:
-            return np.zeros((0, *generator.output_shape[1:]), np.float32)
-        return np.concatenate(chunks).astype(np.float32)
+            return keras.ops.convert_to_numpy(generator(noise, training=False))
 
     def _update(self, name, loss, variables, mask=None):
         optimizer = self.d_optimizer if name == "d" else self.g_optimizer

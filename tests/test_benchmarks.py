@@ -1,0 +1,225 @@
+"""Every script in benchmarks/ runs, on tiny data, and writes what it says.
+
+The measurements themselves take minutes to hours; these runs take seconds:
+one fold, one epoch, a handful of images. Scripts that change the package's
+functions while they measure (``bench_first_fit.py``) run in their own
+process.
+"""
+
+import importlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = REPO / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def script():
+    """``script(name)``: the module of ``benchmarks/<name>.py``."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        yield importlib.import_module
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    """Three classes of 12x12 striped images, uint8, as export_elpv_npz writes."""
+    target = np.repeat(np.arange(3), (60, 30, 30))
+    noise = np.random.default_rng(0).integers(0, 60, size=(len(target), 12, 12, 1))
+    stripe = np.arange(12)[None, :, None, None] // 4 == target[:, None, None, None]
+    path = tmp_path_factory.mktemp("npz") / "tiny.npz"
+    np.savez_compressed(
+        path, images=(noise + 150 * stripe).astype(np.uint8), target=target
+    )
+    return path
+
+
+def _lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_every_script_has_a_smoke_test():
+    tested = {
+        "bench_first_fit",
+        "bench_training",
+        "export_elpv_npz",
+        "final_comparison",
+        "gan_stability_elpv",
+        "gan_study",
+        "quality_digits",
+        "quality_epochs",
+        "quality_small_classes",
+        "start_page",
+        "worker_memory",
+    }
+    scripts = {p.stem for p in BENCHMARKS.glob("*.py") if not p.stem.startswith("_")}
+    assert scripts == tested
+
+
+def test_no_script_imports_private_names():
+    private = re.compile(
+        r"gansampler(\.\w+)*\._[a-z]|import _[a-z]\w*|gansampler\.monitoring"
+    )
+    for path in BENCHMARKS.glob("*.py"):
+        code = path.read_text().replace("from _common import", "")
+        assert not private.search(code), (path.name, private.search(code))
+
+
+def test_common_loads_npz_and_digits(script, npz):
+    common = script("_common")
+    images, target = common.load_dataset(str(npz))
+    assert images.shape == (120, 12, 12, 1) and images.dtype == np.uint8
+    unit, _ = common.load_dataset(str(npz), unit_range=True)
+    assert unit.dtype == np.float32 and unit.max() <= 1
+    np.testing.assert_allclose(unit * 255, images, atol=1e-4)
+    digits, digit_target = common.load_dataset("digits")
+    assert digits.shape[1:] == (8, 8, 1) and len(digits) == len(digit_target)
+
+
+def test_common_resamplers(script):
+    common = script("_common")
+    assert common.resampler("none", 3) is None
+    assert common.resampler("smote", 3).k_neighbors == 2
+    article = common.resampler("dcgan_article", 3, epochs=2)
+    assert (article.recipe, article.epochs, article.random_state) == ("article", 2, 0)
+    assert common.resampler("dcgan", 3).recipe == "default"
+
+
+def test_final_comparison(script, npz, tmp_path, capsys):
+    final = script("final_comparison")
+    out = tmp_path / "final"
+    final.main(
+        ["run", "--dataset", str(npz), "--folds", "0", "--resamplers", "none",
+         "dcgan", "--classifier-epochs", "1", "--gan-epochs", "1",
+         "--precision", "float32", "--out", str(out)]
+    )  # fmt: skip
+    records = _lines(out / "folds.jsonl")
+    assert [(r["resampler"], r["augmentation"]) for r in records] == [
+        (name, augmentation)
+        for name in ("none", "dcgan")
+        for augmentation in ("", final.AUGMENTATION)
+    ]
+    from gansampler.evaluation import SCORES
+
+    for record in records:
+        assert set(SCORES) <= set(record) and record["n_test"] == 24
+    assert records[-1]["recipe"]["upsampling"] == "resize"
+    assert (out / "grids_dcgan_fold0.png").exists()
+    final.main(["summary", str(out / "folds.jsonl")])
+    assert "dcgan" in capsys.readouterr().out
+
+
+def test_gan_study(script, npz, tmp_path, capsys):
+    study = script("gan_study")
+    task = {
+        "dataset": str(npz), "name": "tiny", "out": str(tmp_path), "fold": 0,
+        "classifier_epochs": 1, "gan_params": {"epochs": 1}, "max_fake": 8,
+        "extractor_epochs": 1,
+    }  # fmt: skip
+    assert Path(study.fit_extractor(task)).exists()
+    records = [
+        study.run_task({**task, "config": config}) for config in ("none", "article")
+    ]
+    assert set(study.SCORES) <= set(records[0]) and "roc_auc" not in records[0]
+    assert records[1]["recipe"]["upsampling"] == "transposed"
+    assert set(records[1]["quality"]) == {"1", "2"}
+    log = tmp_path / "tasks.jsonl"
+    log.write_text("".join(json.dumps(r) + "\n" for r in records))
+    study.main(["summary", str(log)])
+    assert "article" in capsys.readouterr().out
+
+
+def test_gan_stability(script, npz, tmp_path):
+    stability = script("gan_stability_elpv")
+    assert len(
+        {json.dumps(v, sort_keys=True) for v in stability.VARIANTS.values()}
+    ) == len(stability.VARIANTS), "two variants train the same GAN"
+    stability.main(
+        ["--data", str(npz), "--out", str(tmp_path), "--variants", "article",
+         "--epochs", "1", "--precision", "float32", "--n-fake", "8",
+         "--extractor-epochs", "1"]
+    )  # fmt: skip
+    import pandas as pd
+
+    table = pd.read_csv(tmp_path / "stability.csv")
+    assert table["class"].tolist() == [1, 2]
+    assert (table["epochs_trained"] == 1).all()
+
+
+def test_quality_scripts(script, tmp_path):
+    share = script("quality_digits").recognised_share(3, 0, 1)
+    assert 0 <= share <= 1
+    rows = script("quality_small_classes").main(
+        ["1", "--sizes", "18", "--classes", "9", "--n-new", "10"]
+    )
+    assert [row[:3] for row in rows] == [(18, 9, 1)]
+    script("quality_epochs").main(
+        ["--classes", "9", "--epochs", "2", "--n-generated", "20", "--no-timing",
+         "--out", str(tmp_path), "--figures", str(tmp_path),
+         "--extractor-epochs", "1"]
+    )  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["monitor_scorings"] == 2
+    assert (tmp_path / "quality_epochs.png").exists()
+
+
+def test_worker_memory(script, capsys):
+    script("worker_memory").child(8, 1, 16, 8, 1, 8)
+    case = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert case["image"] == "8x8x1" and case["generator_params"] > 0
+
+
+def test_export_elpv_npz(script, tmp_path, monkeypatch):
+    import gansampler.datasets
+
+    def load_elpv(image_size, return_X_y):
+        return np.zeros((4, image_size, image_size, 1), np.uint8), np.arange(4)
+
+    monkeypatch.setattr(gansampler.datasets, "load_elpv", load_elpv)
+    script("export_elpv_npz").main(["--sizes", "8", "--out", str(tmp_path)])
+    with np.load(tmp_path / "elpv_8.npz") as data:
+        assert data["images"].shape == (4, 8, 8, 1)
+
+
+def _run(args, **kwargs):
+    env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True,
+        cwd=REPO, check=True, timeout=300, **kwargs,
+    )  # fmt: skip
+
+
+def test_bench_first_fit():
+    done = _run(
+        [str(BENCHMARKS / "bench_first_fit.py"), "fit", "--size", "8",
+         "--n-images", "16", "--updates", "2", "--batch", "8", "--fits", "1",
+         "--precision", "float32"]
+    )  # fmt: skip
+    result = json.loads(done.stdout.split("RESULT ", 1)[1])
+    assert result["fits"][0]["phases_s"]["first_train_call"] > 0
+
+
+def test_bench_training_digits(script, capsys):
+    bench = script("bench_training")
+    bench.main(["digits", "--epochs", "1"])
+    assert "DIGITS fit_resample" in capsys.readouterr().out
+
+
+def test_start_page(tmp_path):
+    _run(
+        [str(BENCHMARKS / "start_page.py"), "--out", str(tmp_path), "--",
+         "--folds", "2", "--epochs", "1", "--classifier-epochs", "1",
+         "--resamplers", "dcgan"]
+    )  # fmt: skip
+    assert (tmp_path / "real_vs_generated.png").exists()
+    assert "--folds 2" in (tmp_path / "run.txt").read_text()

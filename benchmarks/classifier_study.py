@@ -188,11 +188,17 @@ def summary(args):
 def choose(args):
     """Print the config of the highest mean inner balanced accuracy."""
     rows = [json.loads(line) for path in args.files for line in open(path)]
-    scores = {}
+    rows = [r for r in rows if r["stage"] == "inner" and r["config"] != "baseline"]
+    cells = {}
     for r in rows:
-        if r["stage"] == "inner" and r["config"] != "baseline":
-            scores.setdefault(r["config"], []).append(r["balanced_accuracy"])
-    best = max(scores, key=lambda c: (len(scores[c]), np.mean(scores[c])))
+        cells.setdefault(r["config"], {})[(r["fold"], r["resampler"])] = r
+    # Compared on the (fold, resampler) pairs that every setting has, so that
+    # a setting cut short by a time limit is compared on equal terms.
+    common = set.intersection(*(set(c) for c in cells.values()))
+    best = max(
+        cells,
+        key=lambda c: np.mean([cells[c][k]["balanced_accuracy"] for k in common]),
+    )
     print(best)
 
 

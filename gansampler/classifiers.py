@@ -9,11 +9,11 @@ cross-validation fold, has no ``predict_proba`` and returns two columns from
 
 from __future__ import annotations
 
+import os
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -26,77 +26,32 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._classifier_networks import (
+    BACKBONES,
+    build_backbone_network,
+    build_default_cnn,
+    build_residual_cnn,
+    check_backbone,
+)
+from ._classifier_training import (
+    KeepBest,
+    auto_epochs,
+    compile_for_training,
+    grouped_validation_split,
+    patience_for,
+)
 from ._images import to_nhwc, unit_float32
 from ._seeding import python_random_seeded
 
-__all__ = ["KerasImageClassifier", "build_default_cnn"]
+__all__ = ["KerasImageClassifier", "build_default_cnn", "build_residual_cnn"]
 
 _MAX_SEED = 2**31 - 1
 
 
-def build_default_cnn(input_shape, n_classes, *, seed=None):
-    """Build the default convolutional network of :class:`KerasImageClassifier`.
-
-    The network adapts to the image size: ``k = clip(floor(log2(min(H, W))) - 2,
-    1, 5)`` blocks of ``Conv2D(3x3) -> BatchNormalization -> ReLU ->
-    MaxPooling2D(2)`` with 32, 64, 128, 256, 256 filters, one more convolution
-    block without pooling, ``GlobalAveragePooling2D``, ``Dropout(0.3)`` and a
-    ``Dense`` softmax layer. An 8x8 image gets one pooling block, 32x32 three and
-    128x128 five (down to 4x4 before the global pooling). Every layer reads
-    ``(H, W, C)`` images (``data_format="channels_last"``), whatever
-    ``keras.config.image_data_format()`` is set to. Batch normalization
-    uses ``momentum=0.9`` rather than Keras' 0.99 so that its moving statistics
-    settle within short trainings (with 0.99, five epochs on digits left them far
-    enough off to give chance-level predictions).
-
-    Parameters
-    ----------
-    input_shape : tuple of int
-        ``(height, width, channels)`` of one image.
-    n_classes : int
-        Number of classes (units of the softmax output), at least 2.
-    seed : int or None, default=None
-        Seed of the dropout layer. With None, Keras draws one from Python's
-        :mod:`random` module.
-
-    Returns
-    -------
-    model : keras.Model
-        An uncompiled functional model mapping images to class probabilities.
-
-    Examples
-    --------
-    >>> from gansampler.classifiers import build_default_cnn
-    >>> model = build_default_cnn((8, 8, 1), 10, seed=0)
-    >>> model.output_shape
-    (None, 10)
-    """
+def keras_batch_norm():
     import keras
-    from keras import layers
 
-    height, width, _ = (int(v) for v in input_shape)
-    n_pool = int(np.clip(int(np.log2(max(min(height, width), 1))) - 2, 1, 5))
-
-    # Images are (H, W, C) whatever keras.config.image_data_format() says.
-    fmt = "channels_last"
-    inputs = keras.Input(shape=tuple(int(v) for v in input_shape))
-    x = inputs
-    for i in range(n_pool):
-        x = layers.Conv2D(
-            min(32 * 2**i, 256), 3, padding="same", use_bias=False, data_format=fmt
-        )(x)
-        x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
-        x = layers.Activation("relu")(x)
-        x = layers.MaxPooling2D(2, padding="same", data_format=fmt)(x)
-    x = layers.Conv2D(
-        min(32 * 2**n_pool, 256), 3, padding="same", use_bias=False, data_format=fmt
-    )(x)
-    x = layers.BatchNormalization(axis=-1, momentum=0.9)(x)
-    x = layers.Activation("relu")(x)
-    x = layers.GlobalAveragePooling2D(data_format=fmt)(x)
-    x = layers.Dropout(0.3, seed=seed)(x)
-    outputs = layers.Dense(int(n_classes), activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="default_cnn")
+    return keras.layers.BatchNormalization
 
 
 def _inferred_shape(image_shape, n_values):
@@ -132,10 +87,30 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         with ``input_shape = (H, W, C)``. The model must output class
         probabilities of shape ``(n, n_classes)`` (softmax) or, for two classes,
         ``(n, 1)`` (sigmoid: probability of ``classes_[1]``). An uncompiled
-        model is compiled with Adam(``learning_rate``) and sparse categorical
-        (or binary) cross-entropy; a compiled model is used as it is and must
-        accept integer class indices ``0 .. n_classes - 1`` as targets.
-        None builds :func:`build_default_cnn`.
+        model is trained as the default network is (AdamW, cosine schedule,
+        label smoothing); a compiled model is trained with its own optimizer
+        and loss and must accept integer class indices ``0 .. n_classes - 1``
+        as targets. None builds :func:`build_residual_cnn` (or, with
+        ``backbone``, a pretrained network).
+    backbone : {"resnet50", "efficientnet_b0", "mobilenet_v2"} or None, default=None
+        A ``keras.applications`` network (without its ImageNet top) with a new
+        softmax head, instead of ``model``. Grey images are repeated into
+        three channels and every image is resized to 224x224, the size the
+        backbone was trained at (images under 32x32 are refused). Costly: a
+        resnet50 step does about 40x the work of the default network's at
+        64x64. Pixel values are taken to lie in [0, 1] (uint8 images are).
+    weights : str, path or None, default=None
+        A weights file (``.h5``) of the backbone without its top, such as
+        ``keras.applications.ResNet50(include_top=False, weights="imagenet",
+        input_shape=(224, 224, 3)).save_weights("resnet50.weights.h5")``
+        wrote on a machine with network access; nothing is downloaded. With a
+        file, the backbone stays frozen and only the head is trained (see
+        ``fine_tune``); with None, the whole network starts from random
+        weights and is trained.
+    fine_tune : bool, default=False
+        With ``weights``: after the head is trained, train the whole network
+        again for as many epochs at a tenth of ``learning_rate`` (batch
+        normalization kept frozen).
     image_shape : tuple of int or None, default=None
         ``(H, W)`` or ``(H, W, C)``. Needed only when ``X`` is passed flat, as
         ``(n_samples, H * W * C)``. One size may be -1, worked out from the
@@ -143,16 +118,27 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         ``image_shape=(1, -1)`` reads each row of tabular data, whatever its
         length, as an image one pixel high (the configuration in which
         scikit-learn's estimator checks run).
-    epochs : int, default=20
-        Number of passes over the training data.
+    epochs : int or "auto", default="auto"
+        Number of passes over the training data. "auto" follows the data:
+        as many epochs as make about 2,000 updates (mini-batches), at least
+        10 and at most 200, so that a small (say, under-sampled) training
+        set gets as many updates as a large one. With ``validation_split``
+        this is the most it trains (early stopping).
     batch_size : int, default=32
         Mini-batch size for training and prediction.
     learning_rate : float, default=1e-3
-        Adam learning rate (ignored for a model that comes compiled).
+        Peak learning rate of AdamW (weight decay 1e-4), decayed to 0 over the
+        planned epochs along a cosine (ignored for a model that comes
+        compiled).
     validation_split : float, default=0.0
-        Fraction of the training data held out (stratified when possible, seeded
-        by ``random_state``) to report ``val_loss`` / ``val_accuracy`` in
-        ``history_``. It does not change which model is returned.
+        Fraction of the distinct training images of each class held out to
+        stop training early: training stops once the validation loss has not
+        improved for a quarter of the planned epochs (at least 5) and the
+        weights of the best epoch are restored (``best_epoch_``). Copies of
+        one image (random over-sampling makes them) stay together on one
+        side. 0 trains for all the planned epochs on all the data. A split
+        that leaves a class without training or validation images raises a
+        ValueError.
     augmentation : str, sequence of str or None, default=None
         Random changes of the training images, made by Keras layers in front
         of the network while it trains (never at prediction: ``model_`` does
@@ -161,22 +147,28 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         left-right and top-bottom, each with probability 1/2; ``"rot90"``
         turns it by a random multiple of 90 degrees, exactly (square images);
         ``"translation"`` shifts it by up to 1/8 of its height and width, in
-        whole pixels, the border filled by reflection. None trains on the
+        whole pixels, the border filled by reflection; ``"zoom"`` scales it
+        by 0.9 to 1.1 about its centre; ``"brightness"`` adds up to +-0.1 of
+        its range; ``"contrast"`` scales its contrast by 0.8 to 1.25. Use
+        only transformations that keep the class of an image (flips and
+        quarter turns do not on digits, quarter turns do not on solar cells):
+        see :mod:`gansampler._classifier_augmentation`. None trains on the
         images as given.
     class_weight : dict, "balanced" or None, default=None
         Weights of the loss per class, keyed by the original labels, or
         "balanced" (``n_samples / (n_classes * count)``).
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialization, dropout, shuffling and the validation split.
-        With an int, repeated fits give identical predictions on the CPU (GPU
-        kernels may add their own non-determinism). One seed is drawn from it
-        per fit (None draws it from NumPy's global generator, as scikit-learn
-        estimators do); Python's :mod:`random` is seeded with it only while the
-        model is built and trained, and restored afterwards. No Keras global
-        setting (dtype policy, global seed) is changed.
+        Seeds weight initialization, dropout, shuffling, augmentation and the
+        validation split. With an int, repeated fits give identical
+        predictions on the CPU (GPU kernels may add their own
+        non-determinism). One seed is drawn from it per fit (None draws it
+        from NumPy's global generator, as scikit-learn estimators do);
+        Python's :mod:`random` is seeded with it only while the model is
+        built and trained, and restored afterwards. No Keras global setting
+        (dtype policy, global seed) is changed.
     verbose : int, default=0
         Keras verbosity of ``fit`` (0 silent, 1 a progress bar per epoch, 2
-        one line per epoch), each epoch shown as "Epoch k/epochs".
+        one line per epoch).
 
     Attributes
     ----------
@@ -191,6 +183,9 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
     history_ : dict of str to list of float
         Per-epoch metrics (``loss``, ``accuracy``, ``val_*`` when
         ``validation_split > 0``).
+    best_epoch_ : int or None
+        With ``validation_split``, the epoch (from 1) whose weights were kept;
+        None without.
 
     Notes
     -----
@@ -200,10 +195,12 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
     scale floating-point images yourself (the default network's batch
     normalization tolerates most ranges).
 
-    The default network uses batch normalization, whose moving statistics need
-    on the order of a hundred training steps (``epochs * n_samples /
-    batch_size``) to settle; much shorter trainings can predict far worse than
-    their training accuracy suggests.
+    The default network and training (a residual network, AdamW with a
+    cosine schedule, label smoothing 0.1, about 2,000 updates) were chosen
+    by a study inside the training folds of ELPV (docs/classifier_study.md).
+    The plain network and Adam training that were the default until
+    2026-12-04 remain reachable with a compiled model (see
+    :func:`build_default_cnn`).
 
     The fitted estimator can be pickled (the Keras model is a functional model).
 
@@ -226,8 +223,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "model": [callable, None],
+        "backbone": [StrOptions(set(BACKBONES)), None],
+        "weights": [str, os.PathLike, None],
+        "fine_tune": ["boolean"],
         "image_shape": [tuple, list, None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "validation_split": [Interval(Real, 0, 1, closed="left")],
@@ -241,8 +241,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         self,
         model=None,
         *,
+        backbone=None,
+        weights=None,
+        fine_tune=False,
         image_shape=None,
-        epochs=20,
+        epochs="auto",
         batch_size=32,
         learning_rate=1e-3,
         validation_split=0.0,
@@ -252,6 +255,9 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         verbose=0,
     ):
         self.model = model
+        self.backbone = backbone
+        self.weights = weights
+        self.fine_tune = fine_tune
         self.image_shape = image_shape
         self.epochs = epochs
         self.batch_size = batch_size
@@ -295,10 +301,18 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
     # -------------------------------------------------------------------- fit
     def _build_model(self, input_shape, n_classes, seed):
+        """The network, whether its output is one sigmoid unit, its backbone."""
         import keras
 
-        if self.model is None:
-            model = build_default_cnn(input_shape, n_classes, seed=seed)
+        base = None
+        if self.backbone is not None:
+            model, base = build_backbone_network(
+                self.backbone, self.weights, input_shape, n_classes, seed=seed
+            )
+            if self.weights is not None:
+                base.trainable = False
+        elif self.model is None:
+            model = build_residual_cnn(input_shape, n_classes, seed=seed)
         else:
             model = self.model(input_shape, n_classes)
         if not isinstance(model, keras.Model):
@@ -317,17 +331,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                 f"n_classes={n_classes}"
                 + (" (or 1 sigmoid unit)." if n_classes == 2 else ".")
             )
-        if not model.compiled:
-            model.compile(
-                optimizer=keras.optimizers.Adam(learning_rate=self.learning_rate),
-                loss=(
-                    "binary_crossentropy"
-                    if binary_output
-                    else "sparse_categorical_crossentropy"
-                ),
-                metrics=["accuracy"],
-            )
-        return model, binary_output
+        return model, binary_output, base
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -350,6 +354,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         """
         images = self._to_images(X)
         policy = self._augmentation_policy(images.shape[1:])
+        if self.model is not None and self.backbone is not None:
+            raise ValueError(
+                f"backbone={self.backbone!r} and model are both given; give one."
+            )
+        check_backbone(self.backbone, self.weights, images.shape[1:])
         y = column_or_1d(y, warn=True)
         check_consistent_length(images, y)
         check_classification_targets(y)
@@ -365,8 +374,6 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         if sample_weight is not None:
             sw = _check_sample_weight(sample_weight, images, dtype=np.float32)
 
-        import keras
-
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(_MAX_SEED))
         shuffle_rng = np.random.default_rng(seed)
@@ -374,78 +381,111 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         train_idx = np.arange(len(y_enc))
         val_idx = None
         if self.validation_split > 0:
-            counts = np.bincount(y_enc)
-            n_val = int(np.ceil(self.validation_split * len(y_enc)))
-            stratify = (
-                y_enc
-                if counts.min() >= 2
-                and len(classes) <= n_val <= len(y_enc) - len(classes)
-                else None
+            train_idx, val_idx = grouped_validation_split(
+                images, y_enc, self.validation_split, seed, len(classes)
             )
-            if n_val >= len(y_enc):
-                raise ValueError(
-                    f"validation_split={self.validation_split} leaves no training "
-                    f"data out of {len(y_enc)} samples."
-                )
-            train_idx, val_idx = train_test_split(
-                train_idx, test_size=n_val, random_state=seed, stratify=stratify
-            )
-            train_idx = np.sort(train_idx)
 
         class_weight = self._keras_class_weight(encoder, y_enc[train_idx])
+        if class_weight is not None:
+            # As Keras applies class_weight: a factor on each sample's weight.
+            factors = np.array([class_weight[k] for k in range(len(classes))])
+            sw = (np.ones(len(y_enc), np.float32) if sw is None else sw) * factors[
+                y_enc
+            ].astype(np.float32)
 
         self.classes_ = classes
         self.image_shape_ = tuple(int(v) for v in images.shape[1:])
         self.n_features_in_ = int(np.prod(self.image_shape_))
+        steps = int(np.ceil(len(train_idx) / self.batch_size))
+        epochs = auto_epochs(self.epochs, steps)
 
         with python_random_seeded(seed):
-            model, self._binary_output = self._build_model(
+            model, self._binary_output, base = self._build_model(
                 self.image_shape_, len(classes), seed
             )
-            trained = model
-            if policy:
-                from ._classifier_augmentation import augmenting_model
-
-                trained = augmenting_model(model, policy, seed)
-            validation_data = None
-            if val_idx is not None:
-                validation_data = (
-                    (images[val_idx], y_enc[val_idx])
-                    if sw is None
-                    else (images[val_idx], y_enc[val_idx], sw[val_idx])
+            one_hot = False
+            if not model.compiled:
+                one_hot = compile_for_training(
+                    model,
+                    learning_rate=self.learning_rate,
+                    total_steps=epochs * steps,
+                    binary_output=self._binary_output,
                 )
-            history: dict = {}
-            # One fit call per epoch, each stopped after its epoch, so that
-            # Keras counts (and shows) "Epoch 3/20" of the whole training.
-            one_epoch = keras.callbacks.LambdaCallback(
-                on_epoch_end=lambda epoch, logs: setattr(trained, "stop_training", True)
+            targets = (
+                np.eye(len(classes), dtype=np.float32)[y_enc] if one_hot else y_enc
             )
-            for epoch in range(self.epochs):
-                # Our own seeded shuffle; Keras' shuffle draws from TF's global
-                # seed.
-                order = train_idx[shuffle_rng.permutation(len(train_idx))]
-                result = trained.fit(
-                    images[order],
-                    y_enc[order],
-                    sample_weight=None if sw is None else sw[order],
-                    batch_size=self.batch_size,
-                    epochs=self.epochs,
-                    initial_epoch=epoch,
-                    shuffle=False,
-                    class_weight=class_weight,
-                    validation_data=validation_data,
-                    callbacks=[one_epoch],
-                    verbose=self.verbose,
+            history: dict = {}
+            self.best_epoch_ = None
+            self._train(model, policy, seed, images, targets, sw, train_idx, val_idx,
+                        epochs, shuffle_rng, history)  # fmt: skip
+            if base is not None and self.weights is not None and self.fine_tune:
+                base.trainable = True
+                for layer in base._flatten_layers():
+                    if isinstance(layer, keras_batch_norm()):
+                        layer.trainable = False
+                compile_for_training(
+                    model,
+                    learning_rate=self.learning_rate / 10,
+                    total_steps=epochs * steps,
+                    binary_output=self._binary_output,
                 )
-                for key, values in result.history.items():
-                    history.setdefault(key, []).extend(float(v) for v in values)
+                self._train(model, policy, seed + 1, images, targets, sw, train_idx,
+                            val_idx, epochs, shuffle_rng, history)  # fmt: skip
+        self.model_ = model
+        self.history_ = history
+        return self
+
+    def _train(self, model, policy, seed, images, targets, sw, train_idx, val_idx,
+               epochs, shuffle_rng, history):  # fmt: skip
+        """Train ``model`` (behind the augmentation layers) for ``epochs``."""
+        import keras
+
+        trained = model
+        if policy:
+            from ._classifier_augmentation import augmenting_model
+
+            trained = augmenting_model(model, policy, seed)
+        validation_data = None
+        if val_idx is not None:
+            validation_data = (
+                (images[val_idx], targets[val_idx])
+                if sw is None
+                else (images[val_idx], targets[val_idx], sw[val_idx])
+            )
+        best = KeepBest(model, patience_for(epochs))
+        # One fit call per epoch, each stopped after its epoch, so that Keras
+        # counts (and shows) "Epoch 3/20" of the whole training; arrays rather
+        # than a keras.utils.PyDataset, which took twice as long per step on
+        # the CPU.
+        one_epoch = keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: setattr(trained, "stop_training", True)
+        )
+        for epoch in range(epochs):
+            # Our own seeded shuffle; Keras' shuffle draws from TF's global seed.
+            order = train_idx[shuffle_rng.permutation(len(train_idx))]
+            result = trained.fit(
+                images[order],
+                targets[order],
+                sample_weight=None if sw is None else sw[order],
+                batch_size=self.batch_size,
+                epochs=epochs,
+                initial_epoch=epoch,
+                shuffle=False,
+                validation_data=validation_data,
+                callbacks=[one_epoch],
+                verbose=self.verbose,
+            )
+            for key, values in result.history.items():
+                history.setdefault(key, []).extend(float(v) for v in values)
+            if val_idx is not None and best.update(epoch, history["val_loss"][-1]):
+                break
+        if val_idx is not None:
+            best.restore()
+            self.best_epoch_ = best.best_epoch
         if trained is not model:
             # The fitted network keeps the state of the optimizer that trained
             # its weights (behind the augmentation layers).
             model.optimizer = trained.optimizer
-        self.model_ = model
-        self.history_ = history
-        return self
 
     def _augmentation_policy(self, image_shape):
         """The checked names of ``augmentation`` for images of ``image_shape``."""

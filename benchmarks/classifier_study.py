@@ -1,0 +1,228 @@
+"""Study of KerasImageClassifier's network and training (docs/classifier_study.md).
+
+Folds: repeated stratified 5-fold CV, 3 repeats (15 folds, seed 0) of an
+image data set (an .npz with ``images`` (n, H, W, C) uint8 and ``target``).
+
+``inner``: settings are compared inside the training part of an outer fold
+only: it is split once more, stratified, 80 % to train and 20 % to score (the
+outer fold's test images are not read). ``outer``: the chosen settings (and
+the former default, "baseline") trained on the whole training part of each
+outer fold and scored once on its test part. Resampling (random_over, SMOTE)
+is applied to the training images only, in both. One JSON line per
+(fold, config, resampler) is appended to ``--out`` as it finishes.
+
+    python benchmarks/classifier_study.py inner --data .gpudata/elpv_64.npz \\
+        --folds 0 --configs resnet resnet_flip --out inner.jsonl
+    python benchmarks/classifier_study.py summary inner.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+RESAMPLERS = ("none", "random_over", "smote")
+
+
+def configs():
+    """name -> (KerasImageClassifier parameters, training constants)."""
+    import keras
+
+    from gansampler.classifiers import build_default_cnn
+
+    def baseline_cnn(input_shape, n_classes):
+        # The default until 2026-12-04: plain CNN, Adam 1e-3, plain CE.
+        model = build_default_cnn(input_shape, n_classes)
+        model.compile(
+            keras.optimizers.Adam(1e-3),
+            "sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    safe = "translation,zoom,brightness,contrast"
+    return {
+        # What the comparisons used until now (gansampler compare on ELPV).
+        "baseline": (dict(model=baseline_cnn, epochs=15), {}),
+        "resnet": (dict(), {}),
+        "resnet_u2000": (dict(), {"UPDATES": 2000}),
+        "resnet_u3000": (dict(), {"UPDATES": 3000}),
+        "resnet_nols": (dict(), {"LABEL_SMOOTHING": 0.0}),
+        "resnet_val": (dict(validation_split=0.1), {"UPDATES": 2000}),
+        "resnet_flip": (dict(augmentation="flip"), {}),
+        "resnet_safe": (dict(augmentation=safe), {}),
+        "resnet_flip_safe": (dict(augmentation="flip," + safe), {}),
+        "resnet_flip_u2000": (dict(augmentation="flip"), {"UPDATES": 2000}),
+        "resnet_flip_safe_u2000": (
+            dict(augmentation="flip," + safe),
+            {"UPDATES": 2000},
+        ),
+    }
+
+
+def load(path):
+    data = np.load(path)
+    images, target = data["images"], np.asarray(data["target"], dtype=float)
+    classes = np.unique(target)
+    y = np.searchsorted(classes, target)
+    return images, y
+
+
+def outer_folds(y):
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0)
+    return list(cv.split(np.zeros(len(y)), y))
+
+
+def resample(name, X, y, seed):
+    if name == "none":
+        return X, y
+    from imblearn.over_sampling import SMOTE, RandomOverSampler
+
+    sampler = {
+        "random_over": RandomOverSampler(random_state=seed),
+        "smote": SMOTE(random_state=seed),
+    }[name]
+    flat, y_res = sampler.fit_resample(X.reshape(len(X), -1), y)
+    return flat.reshape(-1, *X.shape[1:]).astype(X.dtype), y_res
+
+
+def run(args):
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+    from sklearn.model_selection import train_test_split
+
+    import gansampler._classifier_training as training
+    from gansampler.classifiers import KerasImageClassifier
+
+    images, y = load(args.data)
+    folds = outer_folds(y)
+    table = configs()
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    defaults = {k: getattr(training, k) for k in ("UPDATES", "LABEL_SMOOTHING")}
+    if args.scale != 1:  # a smoke test on the CPU
+        training.MIN_EPOCHS = 1
+    for fold in args.folds:
+        train, test = folds[fold]
+        if args.stage == "inner":
+            train, test = train_test_split(
+                train, test_size=0.2, stratify=y[train], random_state=1000 + fold
+            )
+        for config in args.configs:
+            params, constants = table[config]
+            for name in args.resamplers:
+                for key, value in {**defaults, **constants}.items():
+                    setattr(training, key, value)
+                training.UPDATES = max(int(training.UPDATES * args.scale), 1)
+                X_tr, y_tr = resample(name, images[train], y[train], fold)
+                clf = KerasImageClassifier(random_state=fold, **params)
+                start = time.perf_counter()
+                clf.fit(X_tr, y_tr)
+                seconds = time.perf_counter() - start
+                pred = clf.predict(images[test])
+                row = {
+                    "stage": args.stage,
+                    "fold": fold,
+                    "config": config,
+                    "resampler": name,
+                    "balanced_accuracy": balanced_accuracy_score(y[test], pred),
+                    "accuracy": accuracy_score(y[test], pred),
+                    "fit_seconds": seconds,
+                    "epochs": len(clf.history_["loss"]),
+                    "best_epoch": clf.best_epoch_,
+                    "n_train": len(y_tr),
+                }
+                with out.open("a") as f:
+                    f.write(json.dumps(row) + "\n")
+                print(json.dumps(row), flush=True)
+
+
+def summary(args):
+    rows = [json.loads(line) for path in args.files for line in open(path)]
+    by = {}
+    for r in rows:
+        by.setdefault((r["stage"], r["config"], r["resampler"]), {})[r["fold"]] = r
+    print("| stage | config | resampler | folds | balanced accuracy | accuracy "
+          "| fit time (s) | epochs |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|")
+    for (stage, config, name), folds in sorted(by.items()):
+        v = list(folds.values())
+
+        def ms(key, digits=3, v=v):
+            a = np.array([r[key] for r in v], dtype=float)
+            sd = a.std(ddof=1) if len(a) > 1 else 0.0
+            return f"{a.mean():.{digits}f} ± {sd:.{digits}f}"
+
+        cells = [ms("balanced_accuracy"), ms("accuracy"), ms("fit_seconds", 1)]
+        cells.append(ms("epochs", 0))
+        print(f"| {stage} | {config} | {name} | {len(v)} | " + " | ".join(cells) + " |")
+    print()
+    print("Paired differences in balanced accuracy (same folds): mean, SD over "
+          "folds, paired t-test p")  # fmt: skip
+    print()
+    print("| stage | config | difference | folds | mean | SD | p |")
+    print("|---|---|---|---|---|---|---|")
+    from scipy.stats import ttest_rel
+
+    configs_seen = sorted({(s, c) for s, c, _ in by})
+    for stage, config in configs_seen:
+        for a, b in (("random_over", "none"), ("smote", "random_over")):
+            fa, fb = by.get((stage, config, a), {}), by.get((stage, config, b), {})
+            common = sorted(set(fa) & set(fb))
+            if len(common) < 2:
+                continue
+            xa = np.array([fa[f]["balanced_accuracy"] for f in common])
+            xb = np.array([fb[f]["balanced_accuracy"] for f in common])
+            d = xa - xb
+            p = ttest_rel(xa, xb).pvalue
+            print(f"| {stage} | {config} | {a} − {b} | {len(common)} | {d.mean():+.3f} "
+                  f"| {d.std(ddof=1):.3f} | {p:.3f} |")  # fmt: skip
+
+
+def choose(args):
+    """Print the config of the highest mean inner balanced accuracy."""
+    rows = [json.loads(line) for path in args.files for line in open(path)]
+    rows = [r for r in rows if r["stage"] == "inner" and r["config"] != "baseline"]
+    cells = {}
+    for r in rows:
+        cells.setdefault(r["config"], {})[(r["fold"], r["resampler"])] = r
+    # Compared on the (fold, resampler) pairs that every setting has, so that
+    # a setting cut short by a time limit is compared on equal terms.
+    common = set.intersection(*(set(c) for c in cells.values()))
+    best = max(
+        cells,
+        key=lambda c: np.mean([cells[c][k]["balanced_accuracy"] for k in common]),
+    )
+    print(best)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for stage in ("inner", "outer"):
+        p = sub.add_parser(stage)
+        p.add_argument("--data", required=True)
+        p.add_argument("--folds", type=int, nargs="+", required=True)
+        p.add_argument("--configs", nargs="+", required=True)
+        p.add_argument("--resamplers", nargs="+", default=["none", "random_over"])
+        p.add_argument("--out", required=True)
+        p.add_argument("--scale", type=float, default=1.0, help="x UPDATES (smoke)")
+        p.set_defaults(stage=stage, func=run)
+    p = sub.add_parser("summary")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=summary)
+    p = sub.add_parser("choose")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=choose)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

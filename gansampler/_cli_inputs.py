@@ -52,6 +52,20 @@ def _positive_int(text):
     return value
 
 
+def _folds(text):
+    """``--folds``: cross-validation needs at least two folds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"must be an int of at least 2 (cross-validation tests every image "
+            f"once, on a fold the classifier did not train on), got {text!r}"
+        )
+    return value
+
+
 def _strategy(text):
     """A strategy name, a float (two classes) or ``LABEL=COUNT,...`` as a dict."""
     names = {"auto", "minority", "not minority", "not majority", "all"}
@@ -180,10 +194,42 @@ def _load_folder(path, args):
     return data.images, data.target
 
 
+def _is_npz(name):
+    """Whether --dataset names an .npz file (the extension in any case)."""
+    return name.lower().endswith(".npz")
+
+
+def _pip_install(package):
+    """The command that installs ``package`` into the interpreter running this."""
+    return f"{sys.executable} -m pip install {package}"
+
+
+def _check_extras(args):
+    """Refuse, before Keras is loaded, a data set whose optional package is missing.
+
+    Only looks the package up (``importlib.util.find_spec``), without
+    importing it; the advice names this interpreter's own pip.
+    """
+    import importlib.util
+
+    if getattr(args, "dataset", None) != "elpv":
+        return
+    try:
+        found = importlib.util.find_spec("elpv_dataset") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise CommandError(
+            "--dataset elpv needs the optional package elpv-dataset, which this "
+            f"Python ({sys.executable}) does not have; install it with: "
+            f"{_pip_install('elpv-dataset')}"
+        )
+
+
 def _load_dataset(args):
     """(X, y, description) for --dataset."""
     name = args.dataset
-    folder = name not in DATASETS and not name.endswith(".npz")
+    folder = name not in DATASETS and not _is_npz(name)
     if not folder and args.labels is not None:
         raise CommandError(
             f"--labels applies to an image folder given as --dataset, not {name!r}."
@@ -203,7 +249,7 @@ def _load_dataset(args):
         what = (
             f"ELPV solar cells at {size}x{size} (labels 0..3 = defect 0, 1/3, 2/3, 1)"
         )
-    elif name.endswith(".npz"):
+    elif _is_npz(name):
         if not os.path.isfile(name):
             raise CommandError(f"no such file: {name}")
         X, y = _load_npz(name, args.image_size)

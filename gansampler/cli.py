@@ -27,10 +27,12 @@ from pathlib import Path
 from . import __version__
 from ._cli_inputs import (
     CommandError,
+    _check_extras,
     _check_out,
     _class_strategy,
     _counts,
     _epochs,
+    _folds,
     _grid_names,
     _load_dataset,
     _load_folder,
@@ -509,9 +511,9 @@ def build_parser():
     )
     compare.add_argument(
         "--folds",
-        type=_positive_int,
+        type=_folds,
         default=None,
-        help="folds per repeat (digits: 3, otherwise 5)",
+        help="folds per repeat, at least 2 (digits: 3, otherwise 5)",
     )
     compare.add_argument(
         "--repeats",
@@ -752,6 +754,7 @@ def main(argv=None):
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            _check_extras(args)  # before Keras: its import takes seconds
             _import_keras_quietly()
             return args.run(args)
     except KeyboardInterrupt:

@@ -187,7 +187,50 @@ def test_elpv_not_installed_is_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "elpv_dataset", None)
     monkeypatch.setitem(sys.modules, "elpv_dataset.utils", None)
     assert main(["compare", "--dataset", "elpv"]) == 2
-    assert "pip install elpv-dataset" in one_error_line(capsys)
+    assert f"{sys.executable} -m pip install elpv-dataset" in one_error_line(capsys)
+
+
+def test_missing_extra_is_reported_before_keras_is_loaded():
+    # A fresh interpreter, elpv-dataset unimportable in it: the advice must come
+    # at once (Keras and TensorFlow take seconds to load) and name its own pip.
+    script = (
+        "import sys\n"
+        "sys.modules['elpv_dataset'] = None\n"
+        "from gansampler.cli import main\n"
+        "status = main(['compare', '--dataset', 'elpv'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch'})\n"
+        "print('HEAVY', heavy, 'STATUS', status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "HEAVY [] STATUS 2", done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("gansampler: error: --dataset elpv needs")
+    assert line.endswith(f"{sys.executable} -m pip install elpv-dataset")
+
+
+def test_folds_below_two_name_the_option(capsys):
+    assert main(["compare", "--folds", "1"]) == 2
+    line = one_error_line(capsys)
+    assert "argument --folds: must be an int of at least 2" in line
+    assert "got '1'" in line and "n_splits" not in line
+
+
+def test_npz_extension_in_upper_case(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "DATA.NPZ"
+    target = np.array([0] * 12 + [1] * 6)
+    images = rng.integers(0, 256, (len(target), 8, 8), dtype=np.uint8)
+    with open(path, "wb") as file:  # np.savez would add ".npz" to the name
+        np.savez(file, images=images, target=target)
+    argv = [
+        "compare", "--dataset", str(path), "--folds", "2", "--resamplers", "none",
+        "--classifier-epochs", "1", "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert f"Data: {path}: 18 images of 8x8x1" in capsys.readouterr().out
 
 
 def test_help_of_each_command(capsys):

@@ -1,5 +1,7 @@
 """Data sets that come with the library or its extras: imbalanced digits, ELPV."""
 
+import sys
+
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
@@ -116,7 +118,9 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
     Raises
     ------
     ImportError
-        If ``elpv-dataset`` is not installed.
+        If ``elpv-dataset`` is not installed; the message gives the command
+        that installs it into the running interpreter
+        (``<sys.executable> -m pip install elpv-dataset``).
 
     Examples
     --------
@@ -136,9 +140,10 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
         from elpv_dataset.utils import load_dataset
     except ImportError as exc:
         raise ImportError(
-            "load_elpv needs the optional 'elpv-dataset' package: install it with "
-            "`pip install elpv-dataset` (or, in a checkout of gansampler, "
-            "`pip install '.[elpv]'`)."
+            "load_elpv needs the optional 'elpv-dataset' package, which this "
+            f"Python ({sys.executable}) does not have: install it with "
+            f"`{sys.executable} -m pip install elpv-dataset` (or, in a checkout "
+            f"of gansampler, `{sys.executable} -m pip install '.[elpv]'`)."
         ) from exc
     from PIL import Image
 

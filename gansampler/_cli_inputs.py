@@ -272,11 +272,21 @@ def _load_dataset(args):
 
 # ------------------------------------------------------------------ outputs
 def _check_out(out, *, empty=False):
-    """Refuse, before the data is read, an --out that is a file or is in use."""
+    """Refuse, before the data is read, an --out that is a file or is in use.
+
+    In use: another gansampler run holds its lock (see :func:`_output_folder`);
+    with ``empty``, also a folder that holds anything but a stale lock.
+    """
+    from ._files import LOCK_NAME, lock_holder
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} exists and is not a folder.")
-    if empty and out.is_dir() and any(out.iterdir()):
+    if out.is_dir():
+        holder = lock_holder(out)
+        if holder is not None:
+            raise _in_use(out, *holder)
+    if empty and out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir()):
         raise CommandError(
             f"--out {out} is not empty; refusing to write into it (choose a new "
             "or empty folder)."
@@ -284,16 +294,38 @@ def _check_out(out, *, empty=False):
     return out
 
 
+def _in_use(out, pid, host):
+    """The error of an --out that another run holds."""
+    import socket
+
+    from ._files import LOCK_NAME
+
+    who = "another gansampler run" + ("" if pid is None else f" (PID {pid}")
+    if pid is not None:
+        who += "" if host in (None, socket.gethostname()) else f" on {host}"
+        who += ")"
+    return CommandError(
+        f"--out {out} is in use by {who}, which writes its files there; wait "
+        "for it to end or choose another --out. (If no such run is alive, "
+        f"delete {out / LOCK_NAME}.)"
+    )
+
+
 @contextlib.contextmanager
 def _output_folder(out, files=()):
-    """Make the --out folder and prove it writable before any training.
+    """Make the --out folder, lock it and prove it writable before any training.
 
     A file is created in it and removed again (where the folder cannot be made
     or written, the command fails now rather than after training), and none
-    of ``files``, the names the command will write, may be a folder there. A
-    folder made here is removed again if the command then fails with it still
-    empty.
+    of ``files``, the names the command will write, may be a folder there.
+    Inside the block the folder is locked (``.gansampler.lock``, holding this
+    process's PID, created atomically and removed at the end): a second run
+    given the same --out meanwhile is refused instead of writing into the same
+    files; a lock left by a run that died is taken over. A folder made here is
+    removed again if the command then fails with it still empty.
     """
+    from ._files import FolderLockedError, folder_lock
+
     made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -311,7 +343,16 @@ def _output_folder(out, files=()):
                 f"--out {out} holds a folder {taken[0]!r} where a file of that name "
                 "is to be written."
             )
-        yield out
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(folder_lock(out))
+            except FolderLockedError as error:
+                raise _in_use(out, error.pid, error.host) from None
+            except OSError as error:
+                raise CommandError(
+                    f"--out {out}: cannot lock it ({error.strerror or error})."
+                ) from None
+            yield out
     except BaseException:
         if made:
             with contextlib.suppress(OSError):

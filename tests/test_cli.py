@@ -662,3 +662,31 @@ def test_help_names_every_augmentation(capsys):
     listed = option.split("names joined by commas from")[1].split(", e.g.")[0]
     named = re.findall(r"(\w+) \(", listed)
     assert tuple(named) == POLICIES
+
+
+@pytest.mark.parametrize("kind", ["compare", "balance", "demo"])
+def test_an_out_in_use_by_another_run_is_refused_before_training(
+    kind, two_class_folder, tmp_path, no_training, capsys
+):
+    from gansampler._files import LOCK_NAME
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(  # another run, alive, holding --out
+        [sys.executable, "-c", "import sys; from gansampler._files import "
+         "folder_lock\nwith folder_lock(sys.argv[1]):\n    print('locked', "
+         "flush=True)\n    sys.stdin.readline()", str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert main(_command(kind, two_class_folder, out)) == 2
+        line = one_error_line(capsys)
+        assert (
+            f"--out {out} is in use by another gansampler run (PID {holder.pid})"
+            in line
+        )
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing written
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert list(out.iterdir()) == []

@@ -690,3 +690,98 @@ def test_an_out_in_use_by_another_run_is_refused_before_training(
     finally:
         holder.communicate("\n", timeout=60)
     assert list(out.iterdir()) == []
+
+
+# Runs the program as its entry point does (``main()`` reading sys.argv), in a
+# process whose shutdown takes a minute: a stand-in for the seconds that
+# TensorFlow's and Keras' exit handlers and garbage take after training.
+SLOW_SHUTDOWN_PROGRAM = (
+    "import atexit, runpy, sys, time\n"
+    "atexit.register(time.sleep, 60)\n"
+    "sys.argv[0] = 'gansampler'\n"
+    "runpy.run_module('gansampler.cli', run_name='__main__')\n"
+)
+
+
+def _start_program(argv):
+    import threading
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SHUTDOWN_PROGRAM, *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_without_tf_log_settings(),
+    )  # fmt: skip
+    lines = []
+
+    def read(stream):
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+
+    readers = [threading.Thread(target=read, args=(s,), daemon=True)
+               for s in (process.stdout, process.stderr)]  # fmt: skip
+    for reader in readers:
+        reader.start()
+    return process, lines, readers
+
+
+def _wait_for(process, lines, text, timeout=240):
+    import time
+
+    end = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        assert process.poll() is None, lines
+        assert time.monotonic() < end, lines
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("kind", ["compare", "balance", "demo"])
+def test_ctrl_c_ends_the_command_within_seconds(
+    kind, elpv_like_npz, two_class_folder, tmp_path, capsys
+):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    argv = {  # long training: the interrupt comes while a GAN trains
+        "compare": ["compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+                    "--resamplers", "none,dcgan", "--epochs", "5000",
+                    "--classifier-epochs", "1"],
+        "balance": ["balance", str(two_class_folder), "--epochs", "5000"],
+        "demo": ["demo", "--epochs", "5000"],
+    }[kind]  # fmt: skip
+    process, lines, readers = _start_program([*argv, "--out", str(out)])
+    try:
+        # compare: the first fold of 'none' is scored, dcgan's GAN trains.
+        started = {"compare": "[1/4]", "balance": "Loaded", "demo": "Imbalanced"}
+        _wait_for(process, lines, started[kind])
+        time.sleep(2)
+        if kind == "compare":  # meanwhile, a second run into the same --out
+            assert main([*argv, "--out", str(out)]) == 2
+            assert f"in use by another gansampler run (PID {process.pid})" in (
+                one_error_line(capsys)
+            )
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=120)
+        seconds = time.monotonic() - sent
+    finally:
+        process.kill()
+    for reader in readers:
+        reader.join(timeout=10)
+    assert status == 130, lines
+    assert "gansampler: error: interrupted" in lines
+    assert seconds < 15, f"{seconds:.1f} s to stop"
+    if kind == "compare":
+        # The scored fold is kept, whole; nothing else is left (no temporary,
+        # no lock, no table of a run that did not end).
+        partial = out / "folds.partial.csv"
+        assert (
+            f"gansampler: the folds scored before the interrupt are in {partial}"
+            in lines
+        )
+        assert sorted(p.name for p in out.iterdir()) == ["folds.partial.csv"]
+        folds = pd.read_csv(partial)
+        assert folds[["resampler", "fold"]].values.tolist() == [["none", 0]]
+        assert folds["balanced_accuracy"].notna().all()
+    else:  # the folder the command made is removed again: nothing was written
+        assert not out.exists()

@@ -58,6 +58,18 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     for name in ("none", "random_over", "dcgan"):
         assert any(line.startswith(name) for line in captured.out.splitlines())
     assert "Defaults used" not in captured.out  # every default was overridden
+    # Under the table: which differences are beyond the noise, and the cheapest
+    # resampler that no other beats.
+    out_lines = captured.out.splitlines()
+    assert any(line.startswith("Beyond the noise of the folds?") for line in out_lines)
+    for name in ("random_over", "dcgan"):
+        (line,) = [x for x in out_lines if x.startswith(f"  {name} ")]
+        verdict = r"(better than|worse than|within noise of|the same as|vs) none\b"
+        assert re.search(verdict, line), line
+    assert any(
+        line.startswith("Cheapest resampler that no other beats significantly: ")
+        for line in out_lines
+    )
     # Progress: one line per fold and resampler on stderr.
     assert captured.err.count("fold 1/2") == 3 and captured.err.count("fold 2/2") == 3
     table = pd.read_csv(out / "table.csv", index_col=0)
@@ -785,3 +797,24 @@ def test_ctrl_c_ends_the_command_within_seconds(
         assert folds["balanced_accuracy"].notna().all()
     else:  # the folder the command made is removed again: nothing was written
         assert not out.exists()
+
+
+def test_compare_prints_which_folds_failed_and_why(elpv_like_npz, monkeypatch, capsys):
+    from imblearn.over_sampling import RandomOverSampler
+
+    def fails(self, X, y):
+        raise ValueError("no neighbours for class 2")
+
+    monkeypatch.setattr(RandomOverSampler, "_fit_resample", fails)
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none,random_over", "--classifier-epochs", "1",
+        "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    # On stdout, with the table: not only in folds.csv or a warning on stderr.
+    assert (
+        "random_over FAILED on folds 1 and 2 of 2 (no fold scored): ValueError: no "
+        "neighbours for class 2" in captured.out.splitlines()
+    )

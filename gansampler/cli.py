@@ -601,6 +601,8 @@ ADVICE = (
     (r"\bimage_size=\(height, width\)", "--image-size N"),
     (r"\bimage_column= / label_column=", "--image-column / --label-column"),
     (r"\blabels_csv\b", "--labels CSV"),
+    (r"\bn_splits\b", "--folds"),
+    (r"\bn_repeats\b", "--repeats"),
 )
 
 

@@ -230,6 +230,15 @@ def test_folds_below_two_name_the_option(capsys):
     assert "got '1'" in line and "n_splits" not in line
 
 
+def test_library_messages_about_folds_name_the_options():
+    from gansampler.cli import _in_command_terms
+
+    assert _in_command_terms("n_splits must be an int >= 2, got 1.", "compare") == (
+        "--folds must be an int >= 2, got 1."
+    )
+    assert "--repeats" in _in_command_terms("n_repeats must be >= 1", "compare")
+
+
 def test_npz_extension_in_upper_case(tmp_path, capsys):
     rng = np.random.default_rng(0)
     path = tmp_path / "DATA.NPZ"

@@ -81,6 +81,18 @@ def test_failures_with_repeats_and_several_errors():
     )
 
 
+def test_a_failed_fold_counted_with_a_numeric_error_score():
+    result = make_result(
+        {"none": [0.7, 0.72, 0.71], "adasyn": [0.8, 0.81, 0.79]},
+        errors={("adasyn", 0): ADASYN_ERROR},
+    )
+    failed = result.folds["error"] != ""
+    result.folds.loc[failed, "balanced_accuracy"] = 0.0  # error_score=0
+    assert "adasyn FAILED on fold 1 of 3 (counted as 0, the error_score): " in (
+        result.format_notes()
+    )
+
+
 def test_a_resampler_that_failed_everywhere():
     result = make_result(
         {"none": [0.7, 0.72], "adasyn": [0.8, 0.8]},

@@ -16,7 +16,10 @@ from ._statistics import corrected_resampled_ttest, why_untested
 __all__ = [
     "NEAR_CHANCE_FRACTION",
     "at_chance",
+    "chance_threshold",
+    "cheapest_unbeaten",
     "failures",
+    "format_notes",
     "noise_verdicts",
 ]
 
@@ -229,7 +232,14 @@ def format_notes(result, precision=3, alpha=0.05, metric="balanced_accuracy"):
     for name, errors in failures(folds).items():
         n_folds = int(table.loc[name, "n_folds"] + table.loc[name, "n_failed"])
         n_bad = sum(len(places) for _, places in errors)
-        scored = "no fold scored" if n_bad == n_folds else "averaged over the others"
+        failed = folds[(folds["resampler"] == name) & (folds["error"].fillna("") != "")]
+        given = failed[metric].to_numpy(dtype=float) if metric in failed else []
+        if len(given) and np.all(np.isfinite(given)):  # a number as error_score
+            scored = f"counted as {given[0]:g}, the error_score"
+        elif n_bad == n_folds:
+            scored = "no fold scored"
+        else:
+            scored = "averaged over the others"
         for error, places in errors:
             lines.append(
                 f"{name} FAILED on {_where(places, n_repeats)} of {n_folds} "

@@ -201,7 +201,9 @@ def _is_npz(name):
 
 def _pip_install(package):
     """The command that installs ``package`` into the interpreter running this."""
-    return f"{sys.executable} -m pip install {package}"
+    import shlex
+
+    return f"{shlex.quote(sys.executable)} -m pip install {package}"
 
 
 def _check_extras(args):

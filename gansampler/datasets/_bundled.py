@@ -1,5 +1,6 @@
 """Data sets that come with the library or its extras: imbalanced digits, ELPV."""
 
+import shlex
 import sys
 
 import numpy as np
@@ -139,11 +140,12 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
     try:
         from elpv_dataset.utils import load_dataset
     except ImportError as exc:
+        python = shlex.quote(sys.executable)
         raise ImportError(
             "load_elpv needs the optional 'elpv-dataset' package, which this "
             f"Python ({sys.executable}) does not have: install it with "
-            f"`{sys.executable} -m pip install elpv-dataset` (or, in a checkout "
-            f"of gansampler, `{sys.executable} -m pip install '.[elpv]'`)."
+            f"`{python} -m pip install elpv-dataset` (or, in a checkout of "
+            f"gansampler, `{python} -m pip install '.[elpv]'`)."
         ) from exc
     from PIL import Image
 

@@ -791,7 +791,9 @@ def test_ctrl_c_ends_the_command_within_seconds(
         reader.join(timeout=10)
     assert status == 130, lines
     assert "gansampler: error: interrupted" in lines
-    assert seconds < 15, f"{seconds:.1f} s to stop"
+    # Well under the minute of the slow shutdown; a loaded 2-core machine may
+    # need seconds to finish the compiled training call under way.
+    assert seconds < 30, f"{seconds:.1f} s to stop; {lines}"
     if kind == "compare":
         # The scored fold is kept, whole; nothing else is left (no temporary,
         # no lock, no table of a run that did not end).

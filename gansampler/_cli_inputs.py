@@ -52,6 +52,20 @@ def _positive_int(text):
     return value
 
 
+def _folds(text):
+    """``--folds``: cross-validation needs at least two folds."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"must be an int of at least 2 (cross-validation tests every image "
+            f"once, on a fold the classifier did not train on), got {text!r}"
+        )
+    return value
+
+
 def _strategy(text):
     """A strategy name, a float (two classes) or ``LABEL=COUNT,...`` as a dict."""
     names = {"auto", "minority", "not minority", "not majority", "all"}
@@ -180,10 +194,44 @@ def _load_folder(path, args):
     return data.images, data.target
 
 
+def _is_npz(name):
+    """Whether --dataset names an .npz file (the extension in any case)."""
+    return name.lower().endswith(".npz")
+
+
+def _pip_install(package):
+    """The command that installs ``package`` into the interpreter running this."""
+    import shlex
+
+    return f"{shlex.quote(sys.executable)} -m pip install {package}"
+
+
+def _check_extras(args):
+    """Refuse, before Keras is loaded, a data set whose optional package is missing.
+
+    Only looks the package up (``importlib.util.find_spec``), without
+    importing it; the advice names this interpreter's own pip.
+    """
+    import importlib.util
+
+    if getattr(args, "dataset", None) != "elpv":
+        return
+    try:
+        found = importlib.util.find_spec("elpv_dataset") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise CommandError(
+            "--dataset elpv needs the optional package elpv-dataset, which this "
+            f"Python ({sys.executable}) does not have; install it with: "
+            f"{_pip_install('elpv-dataset')}"
+        )
+
+
 def _load_dataset(args):
     """(X, y, description) for --dataset."""
     name = args.dataset
-    folder = name not in DATASETS and not name.endswith(".npz")
+    folder = name not in DATASETS and not _is_npz(name)
     if not folder and args.labels is not None:
         raise CommandError(
             f"--labels applies to an image folder given as --dataset, not {name!r}."
@@ -203,7 +251,7 @@ def _load_dataset(args):
         what = (
             f"ELPV solar cells at {size}x{size} (labels 0..3 = defect 0, 1/3, 2/3, 1)"
         )
-    elif name.endswith(".npz"):
+    elif _is_npz(name):
         if not os.path.isfile(name):
             raise CommandError(f"no such file: {name}")
         X, y = _load_npz(name, args.image_size)
@@ -226,11 +274,21 @@ def _load_dataset(args):
 
 # ------------------------------------------------------------------ outputs
 def _check_out(out, *, empty=False):
-    """Refuse, before the data is read, an --out that is a file or is in use."""
+    """Refuse, before the data is read, an --out that is a file or is in use.
+
+    In use: another gansampler run holds its lock (see :func:`_output_folder`);
+    with ``empty``, also a folder that holds anything but a stale lock.
+    """
+    from ._files import LOCK_NAME, lock_holder
+
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {out} exists and is not a folder.")
-    if empty and out.is_dir() and any(out.iterdir()):
+    if out.is_dir():
+        holder = lock_holder(out)
+        if holder is not None:
+            raise _in_use(out, *holder)
+    if empty and out.is_dir() and any(p.name != LOCK_NAME for p in out.iterdir()):
         raise CommandError(
             f"--out {out} is not empty; refusing to write into it (choose a new "
             "or empty folder)."
@@ -238,16 +296,38 @@ def _check_out(out, *, empty=False):
     return out
 
 
+def _in_use(out, pid, host):
+    """The error of an --out that another run holds."""
+    import socket
+
+    from ._files import LOCK_NAME
+
+    who = "another gansampler run" + ("" if pid is None else f" (PID {pid}")
+    if pid is not None:
+        who += "" if host in (None, socket.gethostname()) else f" on {host}"
+        who += ")"
+    return CommandError(
+        f"--out {out} is in use by {who}, which writes its files there; wait "
+        "for it to end or choose another --out. (If no such run is alive, "
+        f"delete {out / LOCK_NAME}.)"
+    )
+
+
 @contextlib.contextmanager
 def _output_folder(out, files=()):
-    """Make the --out folder and prove it writable before any training.
+    """Make the --out folder, lock it and prove it writable before any training.
 
     A file is created in it and removed again (where the folder cannot be made
     or written, the command fails now rather than after training), and none
-    of ``files``, the names the command will write, may be a folder there. A
-    folder made here is removed again if the command then fails with it still
-    empty.
+    of ``files``, the names the command will write, may be a folder there.
+    Inside the block the folder is locked (``.gansampler.lock``, holding this
+    process's PID, created atomically and removed at the end): a second run
+    given the same --out meanwhile is refused instead of writing into the same
+    files; a lock left by a run that died is taken over. A folder made here is
+    removed again if the command then fails with it still empty.
     """
+    from ._files import FolderLockedError, folder_lock
+
     made = not out.exists()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -265,7 +345,16 @@ def _output_folder(out, files=()):
                 f"--out {out} holds a folder {taken[0]!r} where a file of that name "
                 "is to be written."
             )
-        yield out
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(folder_lock(out))
+            except FolderLockedError as error:
+                raise _in_use(out, error.pid, error.host) from None
+            except OSError as error:
+                raise CommandError(
+                    f"--out {out}: cannot lock it ({error.strerror or error})."
+                ) from None
+            yield out
     except BaseException:
         if made:
             with contextlib.suppress(OSError):

@@ -8,7 +8,9 @@ writes the images DC-GANs generate to balance an image folder; ``gansampler
 demo`` balances the imbalanced digits once.
 
 Errors are reported as one line, ``gansampler: error: ...``, with exit status 2
-(set ``GANSAMPLER_TRACEBACK=1`` to see the traceback instead).
+(set ``GANSAMPLER_TRACEBACK=1`` to see the traceback instead). Ctrl-C ends a
+command with status 130 as soon as training lets Python run again (between
+the GAN's compiled training calls), keeping the files complete so far.
 
 Parsing the arguments (and ``--help``, ``--version``) imports neither Keras nor
 scikit-learn; a command imports Keras when it starts, with TensorFlow's C++ log
@@ -25,12 +27,16 @@ import warnings
 from pathlib import Path
 
 from . import __version__
+from ._cli_compare import OUTPUT_FILES, _run_comparison
+from ._cli_compare import _partial_results_writer as _partial_results_writer
 from ._cli_inputs import (
     CommandError,
+    _check_extras,
     _check_out,
     _class_strategy,
     _counts,
     _epochs,
+    _folds,
     _grid_names,
     _load_dataset,
     _load_folder,
@@ -39,7 +45,6 @@ from ._cli_inputs import (
     _say,
     _strategy,
 )
-from ._files import write_atomically
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
 # two-core CPU (the GAN's 'auto' epochs take several times longer per fold).
@@ -225,61 +230,6 @@ def _compare(args):
         return _run_comparison(args, X, y, what, chosen, classifier, resamplers, out)
 
 
-#: The files ``compare --out`` writes, besides the grids of generated images.
-OUTPUT_FILES = (
-    "table.csv",
-    "folds.csv",
-    "tests.csv",
-    "results.json",
-    "comparison.png",
-    "folds.partial.csv",
-)
-
-
-def _run_comparison(args, X, y, what, chosen, classifier, resamplers, out):
-    """Run the comparison, print its tables and write them into ``out``."""
-    from .evaluation import compare_resamplers
-
-    callback = None
-    if out is not None:
-        partial = out / "folds.partial.csv"
-        partial.unlink(missing_ok=True)
-        callback = _partial_results_writer(partial)
-
-    start = time.perf_counter()
-    result = compare_resamplers(
-        X,
-        y,
-        classifier=classifier,
-        resamplers=resamplers,
-        n_splits=chosen["folds"],
-        n_repeats=args.repeats,
-        random_state=args.random_state,
-        memory=args.cache,
-        n_jobs=args.n_jobs,
-        verbose=args.verbose,
-        callback=callback,
-    )
-    seconds = time.perf_counter() - start
-    _say()
-    _say(
-        f"Mean ± std over {chosen['folds'] * args.repeats} test folds "
-        f"({seconds:.0f} s in all):"
-    )
-    _say(result.format_table(precision=3))
-    if len(result.tests):
-        _say()
-        _say(
-            "dcgan minus each other resampler, mean over the folds (p: two-sided "
-            "Nadeau-Bengio corrected resampled t-test; Wilcoxon in tests.csv):"
-        )
-        _say(result.format_tests(precision=3))
-    if out is not None:
-        _write_outputs(result, out, X.shape[1:], args.random_state, what)
-        (out / "folds.partial.csv").unlink(missing_ok=True)
-    return 0
-
-
 def _classifier_augmentation(policy, X):
     """``--classifier-augmentation``, checked against the images before training."""
     if policy is None:
@@ -291,56 +241,6 @@ def _classifier_augmentation(policy, X):
     except ValueError as error:
         raise CommandError(f"--classifier-augmentation: {error}") from None
     return policy
-
-
-def _partial_results_writer(path):
-    """``callback(record)`` that adds each fold's record to a CSV file as it comes.
-
-    The first record writes the header. Each addition rewrites the file
-    atomically, so an interrupted run leaves the folds scored so far.
-    """
-
-    def callback(record):
-        import csv
-        import io
-
-        text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=list(record))
-        if not path.exists():
-            writer.writeheader()
-        writer.writerow(record)
-        row = text.getvalue()
-        write_atomically(path, lambda file: file.write(row), mode="a")
-
-    return callback
-
-
-def _write_outputs(result, out, image_shape, random_state, what):
-    import numpy as np
-
-    written = [
-        result.to_csv(out / "table.csv"),
-        result.to_csv(out / "folds.csv", which="folds"),
-        result.to_csv(out / "tests.csv", which="tests"),
-    ]
-    result.to_json(out / "results.json")
-    result.plot(out / "comparison.png", title=what)
-    written += [out / "results.json", out / "comparison.png"]
-    sampler = result.fitted_resamplers.get("dcgan")
-    if sampler is not None and getattr(sampler, "generators_", None):
-        from .plotting import save_image_grid
-
-        scale = max(1, 64 // int(image_shape[0]))
-        grids = _grid_names(sampler.generators_)
-        for label in sampler.generators_:
-            images = sampler.generate(label, 49, random_state=random_state)
-            images = np.clip(images.reshape((-1, *image_shape)), 0, 1)
-            written.append(save_image_grid(images, out / grids[label], scale=scale))
-    _say()
-    _say(
-        f"Wrote {len(written)} files into {out}/: "
-        + ", ".join(Path(p).name for p in written)
-    )
 
 
 # ------------------------------------------------------------------ balance
@@ -509,9 +409,9 @@ def build_parser():
     )
     compare.add_argument(
         "--folds",
-        type=_positive_int,
+        type=_folds,
         default=None,
-        help="folds per repeat (digits: 3, otherwise 5)",
+        help="folds per repeat, at least 2 (digits: 3, otherwise 5)",
     )
     compare.add_argument(
         "--repeats",
@@ -701,6 +601,8 @@ ADVICE = (
     (r"\bimage_size=\(height, width\)", "--image-size N"),
     (r"\bimage_column= / label_column=", "--image-column / --label-column"),
     (r"\blabels_csv\b", "--labels CSV"),
+    (r"\bn_splits\b", "--folds"),
+    (r"\bn_repeats\b", "--repeats"),
 )
 
 
@@ -726,18 +628,47 @@ def _in_command_terms(message, command):
     return message
 
 
+def _exit_at_once(status):
+    """End the interrupted program now, without the interpreter's shutdown.
+
+    After training, Python's own shutdown (garbage-collecting every Keras and
+    TensorFlow object, their exit handlers) takes seconds, most of the time
+    a Ctrl-C took to end ``gansampler compare``; nothing in it is needed
+    here. By now the output streams are flushed (below), every file written
+    is complete (all are written atomically, and a write that was
+    interrupted has removed its temporary) and the --out lock is released.
+    Worker processes that joblib started for --n-jobs are killed first.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    loky = sys.modules.get("joblib.externals.loky.reusable_executor")
+    executor = getattr(loky, "_executor", None)
+    if executor is not None:
+        with contextlib.suppress(Exception):
+            from joblib.externals.loky.backend.utils import kill_process_tree
+
+            for process in list(getattr(executor, "_processes", {}).values()):
+                kill_process_tree(process)
+    os._exit(status)
+
+
 def main(argv=None):
     """Run the ``gansampler`` command; returns the exit status.
 
     Parameters
     ----------
     argv : list of str or None, default=None
-        Arguments without the program name; None reads ``sys.argv``.
+        Arguments without the program name; None reads ``sys.argv``, as the
+        ``gansampler`` program does: then an interrupted command ends the
+        process at once with status 130 (see :func:`_exit_at_once`) instead
+        of returning.
 
     Returns
     -------
     int
-        0 on success, 2 on an error (reported as one line on stderr).
+        0 on success, 2 on an error (reported as one line on stderr), 130
+        when interrupted (Ctrl-C).
 
     Examples
     --------
@@ -752,10 +683,13 @@ def main(argv=None):
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            _check_extras(args)  # before Keras: its import takes seconds
             _import_keras_quietly()
             return args.run(args)
     except KeyboardInterrupt:
         _say("gansampler: error: interrupted", file=sys.stderr)
+        if argv is None:  # the program, not a call from Python
+            _exit_at_once(130)
         return 130
     except Exception as error:
         if os.environ.get("GANSAMPLER_TRACEBACK"):

@@ -58,6 +58,18 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     for name in ("none", "random_over", "dcgan"):
         assert any(line.startswith(name) for line in captured.out.splitlines())
     assert "Defaults used" not in captured.out  # every default was overridden
+    # Under the table: which differences are beyond the noise, and the cheapest
+    # resampler that no other beats.
+    out_lines = captured.out.splitlines()
+    assert any(line.startswith("Beyond the noise of the folds?") for line in out_lines)
+    for name in ("random_over", "dcgan"):
+        (line,) = [x for x in out_lines if x.startswith(f"  {name} ")]
+        verdict = r"(better than|worse than|within noise of|the same as|vs) none\b"
+        assert re.search(verdict, line), line
+    assert any(
+        line.startswith("Cheapest resampler that no other beats significantly: ")
+        for line in out_lines
+    )
     # Progress: one line per fold and resampler on stderr.
     assert captured.err.count("fold 1/2") == 3 and captured.err.count("fold 2/2") == 3
     table = pd.read_csv(out / "table.csv", index_col=0)
@@ -187,7 +199,59 @@ def test_elpv_not_installed_is_one_line(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "elpv_dataset", None)
     monkeypatch.setitem(sys.modules, "elpv_dataset.utils", None)
     assert main(["compare", "--dataset", "elpv"]) == 2
-    assert "pip install elpv-dataset" in one_error_line(capsys)
+    assert f"{sys.executable} -m pip install elpv-dataset" in one_error_line(capsys)
+
+
+def test_missing_extra_is_reported_before_keras_is_loaded():
+    # A fresh interpreter, elpv-dataset unimportable in it: the advice must come
+    # at once (Keras and TensorFlow take seconds to load) and name its own pip.
+    script = (
+        "import sys\n"
+        "sys.modules['elpv_dataset'] = None\n"
+        "from gansampler.cli import main\n"
+        "status = main(['compare', '--dataset', 'elpv'])\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'keras', 'tensorflow', 'jax', 'torch'})\n"
+        "print('HEAVY', heavy, 'STATUS', status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "HEAVY [] STATUS 2", done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("gansampler: error: --dataset elpv needs")
+    assert line.endswith(f"{sys.executable} -m pip install elpv-dataset")
+
+
+def test_folds_below_two_name_the_option(capsys):
+    assert main(["compare", "--folds", "1"]) == 2
+    line = one_error_line(capsys)
+    assert "argument --folds: must be an int of at least 2" in line
+    assert "got '1'" in line and "n_splits" not in line
+
+
+def test_library_messages_about_folds_name_the_options():
+    from gansampler.cli import _in_command_terms
+
+    assert _in_command_terms("n_splits must be an int >= 2, got 1.", "compare") == (
+        "--folds must be an int >= 2, got 1."
+    )
+    assert "--repeats" in _in_command_terms("n_repeats must be >= 1", "compare")
+
+
+def test_npz_extension_in_upper_case(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "DATA.NPZ"
+    target = np.array([0] * 12 + [1] * 6)
+    images = rng.integers(0, 256, (len(target), 8, 8), dtype=np.uint8)
+    with open(path, "wb") as file:  # np.savez would add ".npz" to the name
+        np.savez(file, images=images, target=target)
+    argv = [
+        "compare", "--dataset", str(path), "--folds", "2", "--resamplers", "none",
+        "--classifier-epochs", "1", "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert f"Data: {path}: 18 images of 8x8x1" in capsys.readouterr().out
 
 
 def test_help_of_each_command(capsys):
@@ -619,3 +683,149 @@ def test_help_names_every_augmentation(capsys):
     listed = option.split("names joined by commas from")[1].split(", e.g.")[0]
     named = re.findall(r"(\w+) \(", listed)
     assert tuple(named) == POLICIES
+
+
+@pytest.mark.parametrize("kind", ["compare", "balance", "demo"])
+def test_an_out_in_use_by_another_run_is_refused_before_training(
+    kind, two_class_folder, tmp_path, no_training, capsys
+):
+    from gansampler._files import LOCK_NAME
+
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(  # another run, alive, holding --out
+        [sys.executable, "-c", "import sys; from gansampler._files import "
+         "folder_lock\nwith folder_lock(sys.argv[1]):\n    print('locked', "
+         "flush=True)\n    sys.stdin.readline()", str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        assert main(_command(kind, two_class_folder, out)) == 2
+        line = one_error_line(capsys)
+        assert (
+            f"--out {out} is in use by another gansampler run (PID {holder.pid})"
+            in line
+        )
+        assert sorted(p.name for p in out.iterdir()) == [LOCK_NAME]  # nothing written
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert list(out.iterdir()) == []
+
+
+# Runs the program as its entry point does (``main()`` reading sys.argv), in a
+# process whose shutdown takes a minute: a stand-in for the seconds that
+# TensorFlow's and Keras' exit handlers and garbage take after training.
+SLOW_SHUTDOWN_PROGRAM = (
+    "import atexit, runpy, sys, time\n"
+    "atexit.register(time.sleep, 60)\n"
+    "sys.argv[0] = 'gansampler'\n"
+    "runpy.run_module('gansampler.cli', run_name='__main__')\n"
+)
+
+
+def _start_program(argv):
+    import threading
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SHUTDOWN_PROGRAM, *argv],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_without_tf_log_settings(),
+    )  # fmt: skip
+    lines = []
+
+    def read(stream):
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+
+    readers = [threading.Thread(target=read, args=(s,), daemon=True)
+               for s in (process.stdout, process.stderr)]  # fmt: skip
+    for reader in readers:
+        reader.start()
+    return process, lines, readers
+
+
+def _wait_for(process, lines, text, timeout=240):
+    import time
+
+    end = time.monotonic() + timeout
+    while not any(text in line for line in lines):
+        assert process.poll() is None, lines
+        assert time.monotonic() < end, lines
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("kind", ["compare", "balance", "demo"])
+def test_ctrl_c_ends_the_command_within_seconds(
+    kind, elpv_like_npz, two_class_folder, tmp_path, capsys
+):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    argv = {  # long training: the interrupt comes while a GAN trains
+        "compare": ["compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+                    "--resamplers", "none,dcgan", "--epochs", "5000",
+                    "--classifier-epochs", "1"],
+        "balance": ["balance", str(two_class_folder), "--epochs", "5000"],
+        "demo": ["demo", "--epochs", "5000"],
+    }[kind]  # fmt: skip
+    process, lines, readers = _start_program([*argv, "--out", str(out)])
+    try:
+        # compare: the first fold of 'none' is scored, dcgan's GAN trains.
+        started = {"compare": "[1/4]", "balance": "Loaded", "demo": "Imbalanced"}
+        _wait_for(process, lines, started[kind])
+        time.sleep(2)
+        if kind == "compare":  # meanwhile, a second run into the same --out
+            assert main([*argv, "--out", str(out)]) == 2
+            assert f"in use by another gansampler run (PID {process.pid})" in (
+                one_error_line(capsys)
+            )
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        status = process.wait(timeout=120)
+        seconds = time.monotonic() - sent
+    finally:
+        process.kill()
+    for reader in readers:
+        reader.join(timeout=10)
+    assert status == 130, lines
+    assert "gansampler: error: interrupted" in lines
+    # Well under the minute of the slow shutdown; a loaded 2-core machine may
+    # need seconds to finish the compiled training call under way.
+    assert seconds < 30, f"{seconds:.1f} s to stop; {lines}"
+    if kind == "compare":
+        # The scored fold is kept, whole; nothing else is left (no temporary,
+        # no lock, no table of a run that did not end).
+        partial = out / "folds.partial.csv"
+        assert (
+            f"gansampler: the folds scored before the interrupt are in {partial}"
+            in lines
+        )
+        assert sorted(p.name for p in out.iterdir()) == ["folds.partial.csv"]
+        folds = pd.read_csv(partial)
+        assert folds[["resampler", "fold"]].values.tolist() == [["none", 0]]
+        assert folds["balanced_accuracy"].notna().all()
+    else:  # the folder the command made is removed again: nothing was written
+        assert not out.exists()
+
+
+def test_compare_prints_which_folds_failed_and_why(elpv_like_npz, monkeypatch, capsys):
+    from imblearn.over_sampling import RandomOverSampler
+
+    def fails(self, X, y):
+        raise ValueError("no neighbours for class 2")
+
+    monkeypatch.setattr(RandomOverSampler, "_fit_resample", fails)
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none,random_over", "--classifier-epochs", "1",
+        "--verbose", "0",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    # On stdout, with the table: not only in folds.csv or a warning on stderr.
+    assert (
+        "random_over FAILED on folds 1 and 2 of 2 (no fold scored): ValueError: no "
+        "neighbours for class 2" in captured.out.splitlines()
+    )

@@ -84,8 +84,10 @@ def test_load_elpv():
 def test_load_elpv_without_the_package(monkeypatch):
     monkeypatch.setitem(sys.modules, "elpv_dataset", None)
     monkeypatch.setitem(sys.modules, "elpv_dataset.utils", None)
-    with pytest.raises(ImportError, match="pip install elpv-dataset"):
+    with pytest.raises(ImportError, match="pip install elpv-dataset") as caught:
         load_elpv()
+    # The advice installs into the interpreter in use, not whichever pip is first.
+    assert f"{sys.executable} -m pip install elpv-dataset" in str(caught.value)
 
 
 # ------------------------------------------------------------ image folder
@@ -300,6 +302,29 @@ def test_no_readable_image_and_bad_folder(tmp_path):
 def _by_index(data):
     order = np.argsort([os.path.basename(f) for f in data.filenames])
     return data.images[order], data.target[order]
+
+
+@pytest.mark.parametrize("layout", ["sub-folders", "labels csv"])
+def test_extensions_are_recognised_in_any_case(tmp_path, layout):
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    rows = ["image,level"]
+    for i, (label, ext) in enumerate([("a", ".PNG"), ("a", ".Png"), ("b", ".JPEG"),
+                                      ("b", ".png")]):  # fmt: skip
+        where = folder / label if layout == "sub-folders" else folder
+        where.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((4, 4), 40 * i, np.uint8)).save(
+            where / f"{i}{ext}", format="PNG" if "p" in ext.lower() else "JPEG"
+        )
+        rows.append(f"{i},{label}")  # named without the extension
+    labels = None
+    if layout == "labels csv":
+        labels = tmp_path / "labels.csv"
+        labels.write_text("\n".join(rows) + "\n")
+    data = load_image_folder(folder, labels_csv=labels)
+    assert data.skipped == []
+    assert sorted(data.target.tolist()) == ["a", "a", "b", "b"]
 
 
 def test_save_load_round_trip_uint8(tmp_path):

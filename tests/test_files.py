@@ -212,3 +212,99 @@ def test_every_writer_of_the_package_gives_normal_permissions(tmp_path):
 )
 def test_plain_names_stay_in_their_folder(name, plain):
     assert is_plain_name(name) is plain
+
+
+# ------------------------------------------------------------------ folder_lock
+HOLDER = """
+import sys
+from gansampler._files import folder_lock
+with folder_lock(sys.argv[1]):
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def _holder(folder):
+    """A process that holds ``folder``'s lock until its stdin is closed."""
+    import subprocess
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline() == "locked\n"
+    return process
+
+
+def test_a_folder_locked_by_a_live_process_is_refused(tmp_path):
+    holder = _holder(tmp_path)
+    try:
+        assert files.lock_holder(tmp_path)[0] == holder.pid
+        with pytest.raises(files.FolderLockedError, match="in use by process") as info:
+            with files.folder_lock(tmp_path):
+                pass
+        assert info.value.pid == holder.pid
+    finally:
+        holder.communicate("\n", timeout=60)
+    # Released at the end: the lock file is gone and the folder is free.
+    assert _listing(tmp_path) == []
+    assert files.lock_holder(tmp_path) is None
+    with files.folder_lock(tmp_path) as lock:
+        assert lock.read_text().split()[0] == str(os.getpid())
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="liveness is asked with os.kill")
+def test_the_lock_of_a_killed_process_is_taken_over(tmp_path):
+    import signal
+
+    holder = _holder(tmp_path)
+    holder.send_signal(signal.SIGKILL)  # no chance to remove its lock
+    holder.wait(timeout=60)
+    assert _listing(tmp_path) == [files.LOCK_NAME]
+    assert files.lock_holder(tmp_path) is None  # stale
+    with files.folder_lock(tmp_path) as lock:
+        assert lock.read_text().split()[0] == str(os.getpid())
+        assert _listing(tmp_path) == [files.LOCK_NAME]
+    assert _listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_of_processes_locking_at_once_exactly_one_gets_the_folder(tmp_path, stale):
+    import socket
+    import subprocess
+
+    if stale:  # a dead process's lock, which each of them may take over
+        done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        lock = tmp_path / files.LOCK_NAME
+        lock.write_text(f"{done.stdout.strip()} {socket.gethostname()}\n")
+    # Each racer imports, waits for "go", tries the lock, says what it got and
+    # keeps it until "done", which comes once every racer has answered.
+    script = (
+        "import contextlib, sys\n"
+        "from gansampler._files import FolderLockedError, folder_lock\n"
+        "sys.stdin.readline()\n"
+        "with contextlib.ExitStack() as stack:\n"
+        "    try:\n"
+        "        stack.enter_context(folder_lock(sys.argv[1]))\n"
+        "        print('got', flush=True)\n"
+        "    except FolderLockedError:\n"
+        "        print('refused', flush=True)\n"
+        "    sys.stdin.readline()\n"
+    )
+    racers = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for _ in range(5)
+    ]  # fmt: skip
+    for racer in racers:
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    answers = sorted(racer.stdout.readline().strip() for racer in racers)
+    for racer in racers:
+        racer.communicate("done\n", timeout=120)
+    assert answers == ["got"] + ["refused"] * 4
+    assert _listing(tmp_path) == []

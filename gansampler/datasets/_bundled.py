@@ -1,5 +1,8 @@
 """Data sets that come with the library or its extras: imbalanced digits, ELPV."""
 
+import shlex
+import sys
+
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
@@ -116,7 +119,9 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
     Raises
     ------
     ImportError
-        If ``elpv-dataset`` is not installed.
+        If ``elpv-dataset`` is not installed; the message gives the command
+        that installs it into the running interpreter
+        (``<sys.executable> -m pip install elpv-dataset``).
 
     Examples
     --------
@@ -135,10 +140,12 @@ def load_elpv(*, image_size=64, module_type=None, return_X_y=False):
     try:
         from elpv_dataset.utils import load_dataset
     except ImportError as exc:
+        python = shlex.quote(sys.executable)
         raise ImportError(
-            "load_elpv needs the optional 'elpv-dataset' package: install it with "
-            "`pip install elpv-dataset` (or, in a checkout of gansampler, "
-            "`pip install '.[elpv]'`)."
+            "load_elpv needs the optional 'elpv-dataset' package, which this "
+            f"Python ({sys.executable}) does not have: install it with "
+            f"`{python} -m pip install elpv-dataset` (or, in a checkout of "
+            f"gansampler, `{python} -m pip install '.[elpv]'`)."
         ) from exc
     from PIL import Image
 

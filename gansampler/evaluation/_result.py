@@ -154,6 +154,69 @@ class ComparisonResult:
         notes = [f"{mark} no t-test: {note}" for note, mark in reasons.items()]
         return "\n".join([_aligned([header, *rows]), *notes])
 
+    def format_notes(self, precision=3, alpha=0.05):
+        """What the table alone does not say, as text for under it.
+
+        * Each resampler that failed on folds: on which (1-based) and the
+          error, one line per distinct error (``folds`` has them all).
+        * Each resampler that left the classifier at chance: mean balanced
+          accuracy below ``1 / K + 0.1 * (1 - 1 / K)`` with ``K`` classes,
+          a tenth of the way from guessing to perfect (see
+          :func:`~gansampler.evaluation._notes.at_chance`; a margin, not a
+          test).
+        * Whether each resampler's balanced accuracy differs from no
+          resampling (``none``) and from the best other resampler, at
+          ``p < alpha`` by the Nadeau-Bengio corrected resampled t-test over
+          the paired folds (two-sided; not corrected for the number of tests),
+          and the cheapest resampler (lowest mean fit time per fold) among
+          those that scored every fold and that no other beats significantly.
+
+        Parameters
+        ----------
+        precision : int, default=3
+            Decimals of scores and p-values.
+        alpha : float, default=0.05
+            Significance level.
+
+        Returns
+        -------
+        str
+            Lines of text; "" when there is nothing to say (a single
+            resampler that never failed and is above chance).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from gansampler.evaluation import ComparisonResult, summarise_folds
+        >>> folds = pd.DataFrame({
+        ...     "resampler": ["none"] * 3 + ["smote"] * 3 + ["random_under"] * 3,
+        ...     "repeat": 0, "fold": [0, 1, 2] * 3, "n_train": 80, "n_test": 40,
+        ...     "balanced_accuracy": [0.70, 0.73, 0.71, 0.80, 0.84, 0.82,
+        ...                           0.26, 0.27, 0.24],
+        ...     "fit_time": [1.0] * 3 + [1.5] * 3 + [0.8] * 3, "error": ""})
+        >>> result = ComparisonResult(table=summarise_folds(folds), folds=folds,
+        ...                           tests=None, params={"classes": [0, 1, 2, 3]})
+        >>> print(result.format_notes())  # doctest: +NORMALIZE_WHITESPACE
+        random_under is AT CHANCE: balanced accuracy 0.257, where guessing scores
+        0.250 (4 classes); it is flagged below 0.325, a tenth of the way from
+        chance to 1: the classifier learned next to nothing behind it.
+        <BLANKLINE>
+        Beyond the noise of the folds? Each resampler's balanced accuracy against
+        no resampling and against the best other resampler;
+        a difference counts at p < 0.05 (Nadeau-Bengio corrected t-test over the
+        paired folds, not corrected for the number of tests):
+          none          0.713                              worse than the best other,
+          smote (p=0.002)
+          smote         0.820  better than none (p=0.002)  (none is the best other)
+          random_under  0.257  worse than none (p<0.001)   worse than the best other,
+          smote (p=0.001)
+        Cheapest resampler that no other beats significantly: smote, fit 1.5 s per
+        fold (of those that scored every fold).
+        """
+        from ._notes import format_notes
+
+        return format_notes(self, precision=precision, alpha=alpha)
+
     def to_csv(self, path, which="table"):
         """Write one of the tables as CSV.
 

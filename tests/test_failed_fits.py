@@ -141,3 +141,122 @@ def test_validation_fraction_that_leaves_one_image_to_train_on_trains(images):
     _, y_res = sampler.fit_resample(X, y)
     assert np.count_nonzero(y_res == 1) == 12
     assert sampler.quality_[1]["chosen_epoch"] == 1
+
+
+# ------------------------------------------------------------------ Ctrl-C
+def _tiny_trainer():
+    """A fresh trainer (no timings yet) with its networks, and 24 images."""
+    from gansampler.training import GANSettings, make_trainer
+
+    settings = GANSettings(
+        "conv", (8, 8, 1), latent_dim=4, generator_filters=4, discriminator_filters=4
+    )
+    generator, discriminator = settings.build_networks(seed=0)
+    trainer = make_trainer(settings)
+    trainer.load(generator, discriminator)
+    images = np.random.default_rng(0).uniform(-1, 1, (24, 8, 8, 1))
+    return trainer, generator, images.astype("float32")
+
+
+def _train(trainer, generator, images, epochs=12):
+    from gansampler.training import train_gan
+
+    return train_gan(
+        trainer,
+        images,
+        generator,
+        epochs=epochs,
+        batch_size=4,
+        rng=np.random.default_rng(1),
+        label=1,
+    )
+
+
+def test_compiled_calls_are_cut_into_parts_of_about_a_second(monkeypatch):
+    """Ctrl-C is answered between compiled calls: none is given more than ~1 s.
+
+    A fake clock makes every batch take 0.4 s: after the first part (a single
+    batch, which may include compiling), each part has at most 2 batches.
+    """
+    import gansampler.training._loop as loop
+
+    trainer, generator, images = _tiny_trainer()
+    now = [0.0]
+    monkeypatch.setattr(loop, "_clock", lambda: now[0], raising=False)
+    run_epoch = trainer.run_epoch
+    sizes = []
+
+    def timed(data, indices, seed, **kwargs):
+        sizes.append(len(indices))
+        now[0] += 0.4 * len(indices)
+        return run_epoch(data, indices, seed, **kwargs)
+
+    monkeypatch.setattr(trainer, "run_epoch", timed)
+    history = _train(trainer, generator, images)
+    assert len(history["g_loss"]) == 12
+    assert sum(sizes) == 12 * 6  # 6 batches per epoch, every one run once
+    assert sizes[0] == 1 and max(sizes) == 2, sizes
+
+
+def test_a_call_cut_into_parts_trains_as_the_whole_call(monkeypatch):
+    import gansampler.training._loop as loop
+
+    trainer, generator, images = _tiny_trainer()
+    monkeypatch.setattr(trainer, "split_calls", False, raising=False)
+    whole = _train(trainer, generator, images)
+    whole_weights = generator.get_weights()
+
+    trainer, generator, images = _tiny_trainer()
+    monkeypatch.setattr(loop, "SECONDS_PER_CALL", 0.0, raising=False)  # 1 batch
+    run_epoch = trainer.run_epoch
+    sizes = []
+
+    def counted(data, indices, seed, **kwargs):
+        sizes.append(len(indices))
+        return run_epoch(data, indices, seed, **kwargs)
+
+    monkeypatch.setattr(trainer, "run_epoch", counted)
+    parts = _train(trainer, generator, images)
+    assert set(sizes) == {1}  # every batch in its own call
+    for name, values in whole.items():
+        np.testing.assert_allclose(parts[name], values, rtol=1e-6, err_msg=name)
+    for cut, uncut in zip(generator.get_weights(), whole_weights, strict=True):
+        np.testing.assert_allclose(cut, uncut, rtol=1e-5, atol=1e-7)
+
+
+def test_ctrl_c_stops_a_fit_within_seconds_and_leaves_it_unfitted(images, monkeypatch):
+    """SIGINT, as Ctrl-C sends it, half a second into the first class's training."""
+    import signal
+    import threading
+    import time
+
+    train_gan = gansampler._sampler.train_gan
+    sent, timers = [], []
+
+    def ctrl_c():
+        sent.append(time.perf_counter())
+        signal.raise_signal(signal.SIGINT)
+
+    def interrupted(*args, **kwargs):
+        if not timers:
+            timers.append(threading.Timer(0.5, ctrl_c))
+            timers[0].start()
+        return train_gan(*args, **kwargs)
+
+    monkeypatch.setattr(gansampler._sampler, "train_gan", interrupted)
+    # Far more training than the test waits for: only Ctrl-C can end it.
+    sampler = DCGANOverSampler(**{**TINY, "epochs": 1_000_000})
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sampler.fit_resample(*images)
+        stopped = time.perf_counter()
+    finally:
+        for timer in timers:
+            timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert len(sent) == 1
+    assert stopped - sent[0] < 10
+    assert _fitted(sampler) == {}
+    with pytest.raises(NotFittedError):
+        check_is_fitted(sampler)

@@ -19,7 +19,9 @@ new. Each backend module (``_tensorflow``, ``_jax``, ``_torch``) provides a
     Run several epochs in one compiled call: for each row of ``indices`` (the
     images of one batch), one discriminator update on the real batch, one on a
     batch of generated images, and one generator update. Returns the
-    per-batch metrics, shape ``(n_batches, len(HISTORY_KEYS))``.
+    per-batch metrics, shape ``(n_batches, len(HISTORY_KEYS))``. Where
+    ``split_calls`` is true, ``first_batch=i`` runs the part of a call that
+    starts at its batch ``i`` (the same noise as in the whole call).
 ``save(generator)``
     Copy the trained generator weights into a Keras model.
 

@@ -244,8 +244,12 @@ class DCGANOverSampler(BaseOverSampler):
         TensorFlow for XLA and PyTorch for ``torch.compile``; False runs it
         eagerly (JAX: for debugging only). docs/benchmarks.md compares them.
     verbose : int, default=0
-        0: silent; 1: about ten progress lines per class; 2: a line per epoch,
-        in the article's format ``>class, epoch, batches, d1=..., d2=... g=...``.
+        0: silent; 1: a progress bar per class on stderr, with the epochs done,
+        the time left and the latest losses (on a terminal redrawn in place,
+        below a comparison's bar of folds when there is one; elsewhere, and in
+        joblib's worker processes, written once when the class is done); 2:
+        also a line per epoch on stdout, in the article's format ``>class,
+        epoch, batches, d1=..., d2=... g=...``.
 
     Attributes
     ----------

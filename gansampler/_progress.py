@@ -6,10 +6,13 @@ meanwhile (progress lines, warnings: to stderr, or to stdout when that is the
 terminal too) appears above it; elsewhere (a file, a pipe, a CI log, a
 captured stream) nothing is animated, and rich writes each bar once, in its
 final state, when it ends. A bar started while another one is shown (a GAN's
-epochs inside a comparison's folds) is drawn below it while it runs.
+epochs inside a comparison's folds) is drawn below it while it runs. In a
+worker process (joblib's, for ``n_jobs``), whose terminal other processes draw
+on too, a bar is never animated: it is written once, when it ends.
 """
 
 import contextlib
+import multiprocessing
 import sys
 import threading
 
@@ -97,8 +100,11 @@ def progress_bar(description, total, *, unit, show=True):
     # terminal too; stdout sent to a file or a pipe stays there.
     stdout_on_terminal = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
     # stderr=True: the console writes to sys.stderr as it is at each write,
-    # so redirected or captured streams are followed.
-    console = Console(stderr=True)
+    # so redirected or captured streams are followed. A worker process shares
+    # its terminal with the other workers and the parent's bars: a bar
+    # redrawn in place there would overwrite theirs.
+    in_worker = multiprocessing.parent_process() is not None
+    console = Console(stderr=True, force_terminal=False if in_worker else None)
     with Progress(
         *columns, console=console, redirect_stdout=stdout_on_terminal
     ) as progress:

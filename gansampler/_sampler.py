@@ -56,6 +56,15 @@ def _pickled(function, *args):
     return _Pickled(function(*args))
 
 
+def _fitted_attributes(estimator):
+    """``estimator``'s fitted attributes by name, as ``check_is_fitted`` sees them."""
+    return {
+        name: value
+        for name, value in vars(estimator).items()
+        if name.endswith("_") and not name.startswith("__")
+    }
+
+
 def _check_counts(sampling_strategy, y):
     """Refuse sample counts that are not integers, as imbalanced-learn does.
 
@@ -208,7 +217,9 @@ class DCGANOverSampler(BaseOverSampler):
         Without it, a class whose generator collapses (mode collapse) keeps
         its last checkpoint before the collapse.
     validation_fraction : float, default=0.2
-        Share of each class's images held back for ``choose_generator``.
+        Share of each class's images held back for ``choose_generator``. A
+        fraction that would hold back every image of a class to be generated
+        is refused before any training.
     snapshot_dir : str or path-like, default=None
         Folder for snapshots: per class a sub-folder with, at each checkpoint,
         a 7x7 grid of generated images (PNG), the generator (``.keras``) and
@@ -239,8 +250,12 @@ class DCGANOverSampler(BaseOverSampler):
         TensorFlow for XLA and PyTorch for ``torch.compile``; False runs it
         eagerly (JAX: for debugging only). docs/benchmarks.md compares them.
     verbose : int, default=0
-        0: silent; 1: about ten progress lines per class; 2: a line per epoch,
-        in the article's format ``>class, epoch, batches, d1=..., d2=... g=...``.
+        0: silent; 1: a progress bar per class on stderr, with the epochs done,
+        the time left and the latest losses (on a terminal redrawn in place,
+        below a comparison's bar of folds when there is one; elsewhere, and in
+        joblib's worker processes, written once when the class is done); 2:
+        also a line per epoch on stdout, in the article's format ``>class,
+        epoch, batches, d1=..., d2=... g=...``.
 
     Attributes
     ----------
@@ -418,6 +433,43 @@ class DCGANOverSampler(BaseOverSampler):
         self.jit_compile = jit_compile
         self.verbose = verbose
 
+    def fit_resample(self, X, y, **params):
+        """Train a GAN per class that grows and return the resampled data.
+
+        The fitted attributes (those ending in ``_``, imbalanced-learn's
+        ``sampling_strategy_`` and ``n_features_in_`` among them) are set only
+        by a fit that succeeds. A fit that fails or is interrupted (for
+        example by Ctrl-C, a ``KeyboardInterrupt``) leaves the sampler as it
+        was before it: unfitted, or with the previous fit intact.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dataframe} of shape (n_samples, ...)
+            The images, ``(n, H, W, C)``, ``(n, H, W)`` or flattened with
+            ``image_shape``; or tabular rows.
+        y : array-like of shape (n_samples,)
+            The class of each sample.
+        **params : dict
+            Passed on to imbalanced-learn's ``fit_resample``.
+
+        Returns
+        -------
+        X_resampled : {array-like, sparse matrix, dataframe}
+            The original samples followed by the new ones, in the layout and
+            container of ``X``.
+        y_resampled : array-like of shape (n_samples_new,)
+            Their classes.
+        """
+        before = _fitted_attributes(self)
+        try:
+            return super().fit_resample(X, y, **params)
+        except BaseException:
+            # Whatever this fit set so far goes; the previous fit comes back.
+            for name in _fitted_attributes(self):
+                delattr(self, name)
+            vars(self).update(before)
+            raise
+
     def _check_X_y(self, X, y, accept_sparse=None):
         # imbalanced-learn validates 2-D data only; images may be 3-D or 4-D.
         if sparse.issparse(X) or np.ndim(X) <= 2:
@@ -476,10 +528,22 @@ class DCGANOverSampler(BaseOverSampler):
             jit_compile=self.jit_compile,
         )
 
+    def _n_held_back(self, n_images):
+        """How many of a class's ``n_images`` are held back for scoring (0: none).
+
+        Classes smaller than ``MIN_HOLD_OUT_CLASS``, and those where the
+        fraction comes to fewer than 2 images, hold none back and are scored
+        against their training images.
+        """
+        n_held = round(self.validation_fraction * n_images)
+        if not self.choose_generator or n_images < MIN_HOLD_OUT_CLASS or n_held < 2:
+            return 0
+        return n_held
+
     def _hold_back(self, images, rng):
         """Split a class's images into (training, held back for scoring)."""
-        n_held = round(self.validation_fraction * len(images))
-        if not self.choose_generator or len(images) < MIN_HOLD_OUT_CLASS or n_held < 2:
+        n_held = self._n_held_back(len(images))
+        if not n_held:
             return images, images
         order = rng.permutation(len(images))
         return images[order[n_held:]], images[order[:n_held]]
@@ -525,6 +589,15 @@ class DCGANOverSampler(BaseOverSampler):
                         "choose_generator=False to train on the single sample "
                         "anyway, or leave the class out of "
                         "sampling_strategy."
+                    )
+                n_held = self._n_held_back(n_class)
+                if n_gen and n_held >= n_class:
+                    raise ValueError(
+                        f"validation_fraction={self.validation_fraction!r} holds "
+                        f"back all {n_class} samples of class {label_text(label)} "
+                        "to score its generator (choose_generator=True), leaving "
+                        "none to train it on. Pass a smaller validation_fraction, "
+                        "or choose_generator=False."
                     )
 
     def _fit_resample(self, X, y):

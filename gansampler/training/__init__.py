@@ -23,7 +23,9 @@ interface:
     Run several epochs in one compiled call: for each row of ``indices`` (the
     images of one batch), one discriminator update on the real batch, one on a
     batch of generated images, and one generator update. Returns the
-    per-batch metrics, shape ``(n_batches, len(HISTORY_KEYS))``.
+    per-batch metrics, shape ``(n_batches, len(HISTORY_KEYS))``. Where
+    ``split_calls`` is true, ``first_batch=i`` runs the part of a call that
+    starts at its batch ``i`` (the same noise as in the whole call).
 ``save(generator, discriminator=None, average=True)``
     Copy the trained weights into Keras models: into ``generator`` the
     generator's moving average (when there is one and ``average``) or its

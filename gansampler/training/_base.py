@@ -42,6 +42,14 @@ class BaseTrainer:
     # ``settings.generator_ema`` (set by each backend).
     _average = ()
 
+    #: Whether the epoch loop may cut a call into parts: ``run_epoch(images,
+    #: indices[i:j], seed, first_batch=i)`` for consecutive parts trains
+    #: exactly as ``run_epoch(images, indices, seed)`` does. It does so that a
+    #: compiled call, during which Python cannot answer Ctrl-C, stays short.
+    #: False where a call returns to Python between batches anyway (PyTorch)
+    #: or each number of batches compiles a new program (TensorFlow with XLA).
+    split_calls = True
+
     def __init__(self, settings):
         self.settings = settings
         # The working networks' own initial weights are never used: ``load``

@@ -107,7 +107,7 @@ class Trainer(BaseTrainer):
         padded[: len(images)] = images
         return jnp.asarray(padded)
 
-    def run_epoch(self, images, indices, seed):
+    def run_epoch(self, images, indices, seed, first_batch=0):
         n_steps = len(indices)
         rows = _power_of_two(max(n_steps, MIN_STEPS))
         padded = np.zeros((rows, np.shape(indices)[1]), np.int32)
@@ -118,6 +118,7 @@ class Trainer(BaseTrainer):
             jnp.asarray(padded, jnp.int32),
             jnp.asarray(n_steps, jnp.int32),
             jnp.asarray(seed, jnp.uint32),
+            jnp.asarray(first_batch, jnp.int32),
         )
         return np.asarray(metrics)[:n_steps]
 
@@ -276,12 +277,14 @@ class Trainer(BaseTrainer):
         real = jnp.take(images, batch_indices, axis=0)
         return self._step(state, real, noise_d, noise_g, u)
 
-    def _epoch(self, state, images, indices, n_steps, seed):
+    def _epoch(self, state, images, indices, n_steps, seed, first_batch):
         key = jax.random.key(seed)
 
         def body(b, carry):
             state, metrics = carry
-            batch_key = jax.random.fold_in(key, b)
+            # The noise depends on the batch's place in the whole call, so
+            # that a call cut into parts trains as the whole call does.
+            batch_key = jax.random.fold_in(key, first_batch + b)
             state, row = self._keyed_step(state, images, indices[b], batch_key)
             return state, metrics.at[b].set(row)
 

@@ -3,6 +3,8 @@
 import contextvars
 import functools
 import math
+import time
+import weakref
 
 import numpy as np
 from keras import ops
@@ -26,6 +28,16 @@ COLLAPSE_PATIENCE = 5
 
 # Epochs are grouped so that one compiled call runs at least this many batches.
 STEPS_PER_CALL = 32
+
+# Python answers Ctrl-C only between compiled calls, so where the trainer allows
+# it (``split_calls``) a call is cut into parts of about this many seconds, and
+# of at most this many batches (the JAX trainer's shortest compiled call).
+SECONDS_PER_CALL = 1.0
+MAX_BATCHES_PER_CALL = 64
+
+# The clock that times the parts, and each trainer's latest seconds per batch.
+_clock = time.perf_counter
+_seconds_per_batch = weakref.WeakKeyDictionary()
 
 
 def _batch_indices(rng, n_images, batch_size, n_epochs):
@@ -105,11 +117,14 @@ def train_gan(
     """Train one class's GAN and copy the trained weights into ``generator``.
 
     Several epochs run in one compiled call (at least ``STEPS_PER_CALL`` batches
-    where the run allows), so the Python overhead is paid rarely. Training stops
-    early when it diverges: a NaN or infinite loss, or a discriminator loss
-    below ``D_LOSS_COLLAPSE`` for ``COLLAPSE_PATIENCE`` epochs in a row (the
-    article's tip 8). Both are reported as a :class:`GANTrainingWarning` naming
-    the class and the epoch.
+    where the run allows), so the Python overhead is paid rarely. Where the
+    trainer allows it, a call runs in parts of about ``SECONDS_PER_CALL``
+    each, with the same result, and Python answers Ctrl-C (a
+    ``KeyboardInterrupt``) between them. Training stops early when it
+    diverges: a NaN or infinite loss, or a discriminator loss below
+    ``D_LOSS_COLLAPSE`` for ``COLLAPSE_PATIENCE`` epochs in a row (the
+    article's tip 8). Both are reported as a :class:`GANTrainingWarning`
+    naming the class and the epoch.
 
     Parameters
     ----------
@@ -172,7 +187,7 @@ def train_gan(
             n_epochs = min(epochs_per_call, checkpoint - epoch)
             indices = _batch_indices(rng, n_images, batch_size, n_epochs)
             seed = int(rng.integers(np.iinfo(np.int32).max))
-            per_batch = ops.convert_to_numpy(trainer.run_epoch(data, indices, seed))
+            per_batch = _run_call(trainer, data, indices, seed)
             rows = per_batch.astype(np.float64).reshape(n_epochs, n_batches, -1)
             for row in rows.mean(axis=1):
                 epoch += 1
@@ -182,6 +197,32 @@ def train_gan(
         if on_checkpoint is not None and on_checkpoint(epoch, generator, history):
             break
     return history
+
+
+def _run_call(trainer, data, indices, seed):
+    """The per-batch metrics of ``trainer.run_epoch(data, indices, seed)``.
+
+    Where the trainer allows it, the call runs in parts of about
+    ``SECONDS_PER_CALL`` each, timed with the trainer's previous parts, so that
+    a KeyboardInterrupt (Ctrl-C) is raised soon after it arrives. A trainer's
+    first part is a single batch: it may include compiling the call.
+    """
+    if not getattr(trainer, "split_calls", False):
+        return ops.convert_to_numpy(trainer.run_epoch(data, indices, seed))
+    parts = []
+    start = 0
+    while start < len(indices):
+        seconds = _seconds_per_batch.get(trainer)
+        size = 1 if seconds is None else int(SECONDS_PER_CALL / max(seconds, 1e-9))
+        size = min(max(1, size), MAX_BATCHES_PER_CALL, len(indices) - start)
+        began = _clock()
+        part = trainer.run_epoch(
+            data, indices[start : start + size], seed, first_batch=start
+        )
+        parts.append(ops.convert_to_numpy(part))
+        _seconds_per_batch[trainer] = (_clock() - began) / size
+        start += size
+    return np.concatenate(parts)
 
 
 class EpochRecord:

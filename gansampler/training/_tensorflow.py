@@ -33,10 +33,13 @@ class Trainer(BaseTrainer):
             tf.TensorSpec([None, *discriminator.input_shape[1:]], tf.float32),
             tf.TensorSpec([None, None], tf.int32),
             tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([], tf.int32),
         ]
         self._run_epoch = tf.function(
             self._epoch, jit_compile=jit_compile, input_signature=signature
         )
+        # XLA compiles a program for every number of batches: calls keep theirs.
+        self.split_calls = not jit_compile
 
     def _reset(self, mask):
         for average, variable in zip(
@@ -49,9 +52,12 @@ class Trainer(BaseTrainer):
     def to_device(self, images):
         return tf.convert_to_tensor(images, dtype=tf.float32)
 
-    def run_epoch(self, images, indices, seed):
+    def run_epoch(self, images, indices, seed, first_batch=0):
         return self._run_epoch(
-            images, tf.constant(indices, tf.int32), tf.constant(seed, tf.int32)
+            images,
+            tf.constant(indices, tf.int32),
+            tf.constant(seed, tf.int32),
+            tf.constant(first_batch, tf.int32),
         )
 
     def _d_update(self, images, real):
@@ -116,12 +122,15 @@ class Trainer(BaseTrainer):
             ]
         )
 
-    def _epoch(self, images, indices, seed):
+    def _epoch(self, images, indices, seed, first_batch):
         n_batches = tf.shape(indices)[0]
         batch = tf.shape(indices)[1]
         metrics = tf.TensorArray(tf.float32, size=n_batches)
-        for b in tf.range(n_batches):
-            real = tf.gather(images, indices[b])
+        for i in tf.range(n_batches):
+            real = tf.gather(images, indices[i])
+            # The noise depends on the batch's place in the whole call, so that
+            # a call cut into parts trains as the whole call does.
+            b = first_batch + i
             noise_d = tf.random.stateless_normal(
                 (batch, self.latent_dim), seed=tf.stack([seed, 2 * b])
             )
@@ -133,5 +142,5 @@ class Trainer(BaseTrainer):
                 u = tf.random.stateless_uniform(
                     (3, batch, self.augment.n_random), seed=tf.stack([seed, -b - 1])
                 )
-            metrics = metrics.write(b, self._step(real, noise_d, noise_g, u))
+            metrics = metrics.write(i, self._step(real, noise_d, noise_g, u))
         return metrics.stack()

@@ -84,6 +84,10 @@ class _Adam:
 class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
+    # run_epoch loops over the batches in Python: Ctrl-C stops it after the
+    # batch in progress, and its noise is drawn in sequence through the call.
+    split_calls = False
+
     def __init__(self, settings):
         super().__init__(settings)
         self.device = _device()

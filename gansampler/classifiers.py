@@ -120,8 +120,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         scikit-learn's estimator checks run).
     epochs : int or "auto", default="auto"
         Number of passes over the training data. "auto" follows the data:
-        as many epochs as make about 2,000 updates (mini-batches), at least
-        10 and at most 200, so that a small (say, under-sampled) training
+        as many epochs as make about 1,000 updates (mini-batches), at least
+        10 and at most 100, so that a small (say, under-sampled) training
         set gets as many updates as a large one. With ``validation_split``
         this is the most it trains (early stopping).
     batch_size : int, default=32
@@ -196,7 +196,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
     normalization tolerates most ranges).
 
     The default network and training (a residual network, AdamW with a
-    cosine schedule, label smoothing 0.1, about 2,000 updates) were chosen
+    cosine schedule, label smoothing 0.1, about 1,000 updates) were chosen
     by a study inside the training folds of ELPV (docs/classifier_study.md).
     The plain network and Adam training that were the default until
     2026-12-04 remain reachable with a compiled model (see

@@ -48,8 +48,8 @@ from ._cli_inputs import (
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
 # two-core CPU (the GAN's 'auto' epochs take several times longer per fold).
-DIGITS_DEFAULTS = {"folds": 3, "epochs": "auto", "classifier_epochs": 10}
-OTHER_DEFAULTS = {"folds": 5, "epochs": "auto", "classifier_epochs": 15}
+DIGITS_DEFAULTS = {"folds": 3, "epochs": "auto", "classifier_epochs": "auto"}
+OTHER_DEFAULTS = {"folds": 5, "epochs": "auto", "classifier_epochs": "auto"}
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
@@ -113,33 +113,62 @@ def _gan_param_names(command):
     return set(DCGANOverSampler().get_params()) - set(SAMPLER_OPTIONS[command])
 
 
-def _gan_params(settings, command="compare"):
-    """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
+def _literal_params(settings, option, allowed, own_options):
+    """``["name=value", ...]`` as parameters, each value a Python literal if it
+    reads as one; a name outside ``allowed`` is refused naming ``option``."""
     import ast
 
-    from ._sampler import DCGANOverSampler
-
-    allowed = _gan_param_names(command)
     params = {}
     for setting in settings or ():
         name, sep, text = setting.partition("=")
         name = name.strip()
         if not sep or name not in allowed:
-            own = ", ".join(
-                f"--{n.replace('_', '-')}" for n in SAMPLER_OPTIONS[command]
-            )
+            own = ", ".join(f"--{n.replace('_', '-')}" for n in own_options)
             raise CommandError(
-                f"--gan-param {setting!r}: expected NAME=VALUE with NAME one of "
+                f"{option} {setting!r}: expected NAME=VALUE with NAME one of "
                 f"{', '.join(sorted(allowed))} ({own} have their own options)."
             )
         try:
             params[name] = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError):
             params[name] = text.strip()
+    return params
+
+
+def _gan_params(settings, command="compare"):
+    """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
+    from ._sampler import DCGANOverSampler
+
+    params = _literal_params(
+        settings, "--gan-param", _gan_param_names(command), SAMPLER_OPTIONS[command]
+    )
     try:
         DCGANOverSampler(**params)._validate_params()
     except (ValueError, TypeError) as exc:
         raise CommandError(f"--gan-param: {exc}") from None
+    return params
+
+
+#: The KerasImageClassifier parameters that have an option of their own in
+#: compare; --classifier-param sets the others.
+CLASSIFIER_OPTIONS = ("epochs", "batch_size", "augmentation", "random_state")
+
+
+def _classifier_params(settings):
+    """``["backbone=resnet50", ...]`` as KerasImageClassifier parameters."""
+    from .classifiers import KerasImageClassifier
+
+    allowed = set(KerasImageClassifier().get_params()) - {
+        *CLASSIFIER_OPTIONS,
+        "image_shape",
+        "model",
+    }
+    own = ("classifier_epochs", "batch_size", "classifier_augmentation", "random_state")
+    params = _literal_params(settings, "--classifier-param", allowed, own)
+    try:
+        KerasImageClassifier(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"--classifier-param: {exc}") from None
     return params
 
 
@@ -209,6 +238,7 @@ def _compare(args):
         batch_size=args.batch_size,
         augmentation=_classifier_augmentation(args.classifier_augmentation, X),
         random_state=args.random_state,
+        **_classifier_params(args.classifier_param),
     )
     augmented = (
         f", training images augmented by {classifier.augmentation}"
@@ -218,7 +248,7 @@ def _compare(args):
     _say(
         f"Protocol: {chosen['folds']}-fold stratified CV x {args.repeats} "
         f"repeat(s), resampling inside the training folds only; the same "
-        f"classifier (KerasImageClassifier, {chosen['classifier_epochs']} "
+        f"classifier (KerasImageClassifier, {chosen['classifier_epochs']!r} "
         f"epochs{augmented}) behind every resampler; DCGAN epochs "
         f"{chosen['epochs']!r}, precision {args.precision}.",
     )
@@ -428,9 +458,18 @@ def build_parser():
     )
     compare.add_argument(
         "--classifier-epochs",
-        type=_positive_int,
+        type=_epochs,
         default=None,
-        help="epochs of the classifier (digits: 10, otherwise 15)",
+        help="epochs of the classifier, an int or 'auto' (about 1,000 updates, "
+        "10 to 100 epochs; the default)",
+    )
+    compare.add_argument(
+        "--classifier-param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="another KerasImageClassifier parameter, as a Python literal, e.g. "
+        "validation_split=0.1, backbone='resnet50' or weights='resnet50.h5' "
+        "(repeatable)",
     )
     compare.add_argument(
         "--classifier-augmentation",
@@ -439,7 +478,8 @@ def build_parser():
         help="augment the classifier's training images, in training only: "
         "names joined by commas from flip (mirror left-right, top-bottom), "
         "rot90 (quarter turns; square images), translation (shifts of up to "
-        "1/8 of the size), e.g. flip,rot90 (default: none)",
+        "1/8 of the size), zoom, brightness, contrast, e.g. flip,translation "
+        "(default: none)",
     )
     compare.add_argument(
         "--batch-size",

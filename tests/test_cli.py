@@ -829,3 +829,52 @@ def test_compare_prints_which_folds_failed_and_why(elpv_like_npz, monkeypatch, c
         "random_over FAILED on folds 1 and 2 of 2 (no fold scored): ValueError: no "
         "neighbours for class 2" in captured.out.splitlines()
     )
+
+
+def test_classifier_params_are_parsed_and_checked(capsys):
+    from gansampler.cli import _classifier_params
+
+    assert _classifier_params(["validation_split=0.1", "backbone=resnet50"]) == {
+        "validation_split": 0.1,
+        "backbone": "resnet50",
+    }
+    assert _classifier_params(None) == {}
+    for setting, words in (
+        ("epochs=3", "have their own options"),  # --classifier-epochs
+        ("depth=3", "expected NAME=VALUE"),
+        ("validation_split=2.0", "validation_split"),
+    ):
+        assert main(["compare", "--classifier-param", setting]) == 2
+        line = one_error_line(capsys)
+        assert "--classifier-param" in line and words in line
+
+
+def test_compare_passes_classifier_params(elpv_like_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none", "--classifier-epochs", "1", "--verbose", "0",
+        "--classifier-param", "learning_rate=0.01", "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    params = json.loads((out / "results.json").read_text())["params"]
+    assert "learning_rate=0.01" in params["classifier"]
+
+
+def test_the_gan_shows_its_class_bars_at_the_default_verbosity_in_process():
+    from gansampler import DCGANOverSampler
+    from gansampler.classifiers import KerasImageClassifier
+    from gansampler.evaluation._resamplers import build_pipelines
+
+    def verbosity(verbose, n_jobs):
+        pipes = build_pipelines(
+            {"dcgan": DCGANOverSampler()}, KerasImageClassifier(), (8, 8, 1),
+            memory=None, verbose=verbose, n_jobs=n_jobs,
+        )  # fmt: skip
+        steps = pipes["dcgan"].named_steps
+        return steps["resampler"].verbose, steps["classifier"].verbose
+
+    assert verbosity(1, None) == (1, 0)
+    assert verbosity(1, 2) == (0, 0)  # workers would print each bar once at its end
+    assert verbosity(0, None) == (0, 0)
+    assert verbosity(2, 2) == (1, 1)

@@ -140,6 +140,7 @@ def compare_resamplers(
         data.image_shape,
         memory=memory,
         verbose=verbose,
+        n_jobs=n_jobs,
     )
     splits = _splits(data, n_splits, n_repeats, random_state)
     progress = Progress(verbose, len(splits) * len(pipelines), n_splits, n_repeats)

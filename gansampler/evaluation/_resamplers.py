@@ -88,7 +88,7 @@ def default_classifier(random_state):
     """The classifier of :func:`compare_resamplers` when none is given."""
     from ..classifiers import KerasImageClassifier
 
-    return KerasImageClassifier(epochs=10, batch_size=32, random_state=random_state)
+    return KerasImageClassifier(random_state=random_state)
 
 
 def _with_image_shape(estimator, shape):
@@ -104,12 +104,17 @@ def _with_image_shape(estimator, shape):
     return estimator
 
 
-def build_pipelines(resamplers, classifier, image_shape, *, memory, verbose):
+def build_pipelines(
+    resamplers, classifier, image_shape, *, memory, verbose, n_jobs=None
+):
     """One imbalanced-learn Pipeline per resampler, in front of the classifier.
 
     Resamplers and the classifier are cloned and given ``image_shape`` where
-    they take one (the images travel flat); with ``verbose >= 2`` they print
-    their own progress. ``None`` stands for no resampling.
+    they take one (the images travel flat). With ``verbose >= 2`` both print
+    their own progress; with ``verbose == 1`` and the folds run in this
+    process (``n_jobs`` None or 1), a resampler that takes ``verbose`` shows
+    its own progress bars (a bar per GAN class, with the time left) below the
+    folds bar. ``None`` stands for no resampling.
     """
     from imblearn.pipeline import Pipeline
     from sklearn.base import clone
@@ -118,12 +123,13 @@ def build_pipelines(resamplers, classifier, image_shape, *, memory, verbose):
     pipelines = {}
     for name, sampler in resamplers.items():
         sampler = _with_image_shape(sampler, image_shape)
-        if verbose >= 2:
-            for estimator in (sampler, classifier):
-                if estimator is not None and "verbose" in estimator.get_params(
-                    deep=False
-                ):
-                    estimator.set_params(verbose=1)
+        in_process = n_jobs in (None, 1)
+        talking = [classifier] if verbose >= 2 else []
+        if verbose >= 2 or (verbose >= 1 and in_process):
+            talking.append(sampler)
+        for estimator in talking:
+            if estimator is not None and "verbose" in estimator.get_params(deep=False):
+                estimator.set_params(verbose=1)
         steps = [] if sampler is None else [("resampler", sampler)]
         steps.append(("classifier", clone(classifier)))
         pipelines[name] = Pipeline(steps, memory=memory)

@@ -478,8 +478,9 @@ def build_parser():
         help="augment the classifier's training images, in training only: "
         "names joined by commas from flip (mirror left-right, top-bottom), "
         "rot90 (quarter turns; square images), translation (shifts of up to "
-        "1/8 of the size), zoom, brightness, contrast, e.g. flip,translation "
-        "(default: none)",
+        "1/8 of the size), zoom (in or out by up to 1/10), brightness (shifts "
+        "of up to 1/10 of the range), contrast (scaled by up to 1.25 or "
+        "1/1.25), e.g. flip,translation (default: none)",
     )
     compare.add_argument(
         "--batch-size",

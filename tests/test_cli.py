@@ -770,12 +770,15 @@ def test_ctrl_c_ends_the_command_within_seconds(
         "balance": ["balance", str(two_class_folder), "--epochs", "5000"],
         "demo": ["demo", "--epochs", "5000"],
     }[kind]  # fmt: skip
-    process, lines, readers = _start_program([*argv, "--out", str(out)])
+    # --verbose 2 prints a line per GAN epoch: the first one says that the
+    # training step is compiled (compiling cannot be interrupted) and runs.
+    process, lines, readers = _start_program([*argv, "--verbose", "2", "--out", str(out)])
     try:
         # compare: the first fold of 'none' is scored, dcgan's GAN trains.
         started = {"compare": "[1/4]", "balance": "Loaded", "demo": "Imbalanced"}
         _wait_for(process, lines, started[kind])
-        time.sleep(2)
+        _wait_for(process, lines, ", epoch 1/5000, ")
+        time.sleep(1)
         if kind == "compare":  # meanwhile, a second run into the same --out
             assert main([*argv, "--out", str(out)]) == 2
             assert f"in use by another gansampler run (PID {process.pid})" in (

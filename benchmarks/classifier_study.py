@@ -14,6 +14,19 @@ is applied to the training images only, in both. One JSON line per
     python benchmarks/classifier_study.py inner --data .gpudata/elpv_64.npz \\
         --folds 0 --configs resnet resnet_flip --out inner.jsonl
     python benchmarks/classifier_study.py summary inner.jsonl
+
+Public API only. Each setting is KerasImageClassifier parameters and, for
+the residual network, an update budget: the script works out the epochs
+from it as ``epochs="auto"`` does (``clip(ceil(updates / steps), 10, 100)``,
+``steps = ceil(n / batch_size)``, n the images that train: with
+``validation_split``, those left after the classifier's split, copies of an
+image kept together) and passes ``epochs=`` explicitly. The cosine schedule
+spans epochs x steps updates either way, so the training is the one the
+study measured (``benchmarks/results/classifier_study/``), when the budget
+was set by changing the classifier's private module constants. Changed
+since: ``resnet_nols`` (label smoothing 0, not a parameter, never measured)
+was dropped; ``--scale`` (x UPDATES, and 1 epoch at least, for a smoke run)
+became ``--epochs N``, which trains every setting for N epochs.
 """
 
 from __future__ import annotations
@@ -30,7 +43,7 @@ RESAMPLERS = ("none", "random_over", "smote")
 
 
 def configs():
-    """name -> (KerasImageClassifier parameters, training constants)."""
+    """name -> (KerasImageClassifier parameters, update budget or None)."""
     import keras
 
     from gansampler.classifiers import build_default_cnn
@@ -48,21 +61,54 @@ def configs():
     safe = "translation,zoom,brightness,contrast"
     return {
         # What the comparisons used until now (gansampler compare on ELPV).
-        "baseline": (dict(model=baseline_cnn, epochs=15), {}),
-        "resnet": (dict(), {}),
-        "resnet_u2000": (dict(), {"UPDATES": 2000}),
-        "resnet_u3000": (dict(), {"UPDATES": 3000}),
-        "resnet_nols": (dict(), {"LABEL_SMOOTHING": 0.0}),
-        "resnet_val": (dict(validation_split=0.1), {"UPDATES": 2000}),
-        "resnet_flip": (dict(augmentation="flip"), {}),
-        "resnet_safe": (dict(augmentation=safe), {}),
-        "resnet_flip_safe": (dict(augmentation="flip," + safe), {}),
-        "resnet_flip_u2000": (dict(augmentation="flip"), {"UPDATES": 2000}),
-        "resnet_flip_safe_u2000": (
-            dict(augmentation="flip," + safe),
-            {"UPDATES": 2000},
-        ),
+        "baseline": (dict(model=baseline_cnn, epochs=15), None),
+        # 1,000 updates: what epochs="auto" gives (the default).
+        "resnet": (dict(), 1000),
+        "resnet_u2000": (dict(), 2000),
+        "resnet_u3000": (dict(), 3000),
+        "resnet_val": (dict(validation_split=0.1), 2000),
+        "resnet_flip": (dict(augmentation="flip"), 1000),
+        "resnet_safe": (dict(augmentation=safe), 1000),
+        "resnet_flip_safe": (dict(augmentation="flip," + safe), 1000),
+        "resnet_flip_u2000": (dict(augmentation="flip"), 2000),
+        "resnet_flip_safe_u2000": (dict(augmentation="flip," + safe), 2000),
     }
+
+
+#: Bounds and batch size of KerasImageClassifier's epochs="auto".
+MIN_EPOCHS, MAX_EPOCHS, BATCH_SIZE = 10, 100, 32
+
+
+def n_trained(images, y, validation_split, random_state):
+    """How many of ``images`` the classifier trains on (not validates on).
+
+    The classifier's split, worked out again from its documented behaviour:
+    one seed drawn from ``random_state``; a fraction of the distinct images
+    of each class (stratified), all copies of an image on one side.
+    """
+    n = len(y)
+    if validation_split <= 0:
+        return n
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import check_random_state
+
+    seed = int(check_random_state(random_state).randint(2**31 - 1))
+    flat = np.ascontiguousarray(images.reshape(n, -1))
+    _, first, group = np.unique(flat, axis=0, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    n_val = int(np.ceil(validation_split * len(first)))
+    if len(first) == n:
+        return n - n_val
+    _, val_groups = train_test_split(
+        np.arange(len(first)), test_size=n_val, random_state=seed, stratify=y[first]
+    )
+    return int(np.sum(~np.isin(group, val_groups)))
+
+
+def epochs_for(updates, n_train, batch_size=BATCH_SIZE):
+    """The epochs of ``epochs="auto"`` for an update budget of ``updates``."""
+    steps = int(np.ceil(n_train / batch_size))
+    return int(np.clip(int(np.ceil(updates / steps)), MIN_EPOCHS, MAX_EPOCHS))
 
 
 def load(path):
@@ -97,7 +143,6 @@ def run(args):
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn.model_selection import train_test_split
 
-    import gansampler._classifier_training as training
     from gansampler.classifiers import KerasImageClassifier
 
     images, y = load(args.data)
@@ -105,9 +150,6 @@ def run(args):
     table = configs()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    defaults = {k: getattr(training, k) for k in ("UPDATES", "LABEL_SMOOTHING")}
-    if args.scale != 1:  # a smoke test on the CPU
-        training.MIN_EPOCHS = 1
     for fold in args.folds:
         train, test = folds[fold]
         if args.stage == "inner":
@@ -115,13 +157,16 @@ def run(args):
                 train, test_size=0.2, stratify=y[train], random_state=1000 + fold
             )
         for config in args.configs:
-            params, constants = table[config]
+            params, updates = table[config]
             for name in args.resamplers:
-                for key, value in {**defaults, **constants}.items():
-                    setattr(training, key, value)
-                training.UPDATES = max(int(training.UPDATES * args.scale), 1)
                 X_tr, y_tr = resample(name, images[train], y[train], fold)
-                clf = KerasImageClassifier(random_state=fold, **params)
+                fit_params = dict(params, random_state=fold)
+                if args.epochs is not None:  # a smoke run
+                    fit_params["epochs"] = args.epochs
+                elif updates is not None:
+                    n = n_trained(X_tr, y_tr, params.get("validation_split", 0), fold)
+                    fit_params["epochs"] = epochs_for(updates, n)
+                clf = KerasImageClassifier(**fit_params)
                 start = time.perf_counter()
                 clf.fit(X_tr, y_tr)
                 seconds = time.perf_counter() - start
@@ -212,7 +257,9 @@ def main(argv=None):
         p.add_argument("--configs", nargs="+", required=True)
         p.add_argument("--resamplers", nargs="+", default=["none", "random_over"])
         p.add_argument("--out", required=True)
-        p.add_argument("--scale", type=float, default=1.0, help="x UPDATES (smoke)")
+        p.add_argument(
+            "--epochs", type=int, help="train every setting this many epochs (smoke)"
+        )
         p.set_defaults(stage=stage, func=run)
     p = sub.add_parser("summary")
     p.add_argument("files", nargs="+")

@@ -52,10 +52,12 @@ def test_every_script_has_a_smoke_test():
     tested = {
         "bench_first_fit",
         "bench_training",
+        "classifier_study",
         "export_elpv_npz",
         "final_comparison",
         "gan_stability_elpv",
         "gan_study",
+        "pinned_drift",
         "quality_digits",
         "quality_epochs",
         "quality_small_classes",
@@ -189,6 +191,96 @@ def test_export_elpv_npz(script, tmp_path, monkeypatch):
     script("export_elpv_npz").main(["--sizes", "8", "--out", str(tmp_path)])
     with np.load(tmp_path / "elpv_8.npz") as data:
         assert data["images"].shape == (4, 8, 8, 1)
+
+
+on_tensorflow = pytest.mark.skipif(
+    __import__("keras").config.backend() != "tensorflow",
+    reason="the pins hold TensorFlow fits",
+)
+
+
+@on_tensorflow
+def test_pinned_drift_fastest_cases(script, capsys):
+    script("pinned_drift").main(["--cases", "dense", "validation_balanced"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["case"] for line in lines] == ["dense", "validation_balanced"]
+    for line in lines:
+        assert set(line) == {"case", "rounding", "other_seed", "environment"}
+        assert set(line["rounding"]) == set(line["other_seed"])
+        # Recorded on this kind of machine: rounding only.
+        assert max(line["rounding"].values()) < 1e-3, line
+        assert max(line["other_seed"].values()) > 1e-3, line
+    assert set(lines[1]["rounding"]) == {"proba", "history"}
+
+
+@on_tensorflow
+def test_pinned_drift_records_classifier_pins(script, tmp_path):
+    data = REPO / "tests" / "data"
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    path = tmp_path / "pinned_classifier.json"
+    script("pinned_drift").main(
+        ["--cases", "validation_balanced", "--record", str(path)]
+    )
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before
+    got = json.loads(path.read_text())
+    want = json.loads((data / "pinned_classifier.json").read_text())
+    assert list(got) == ["validation_balanced"]
+    got, want = got["validation_balanced"], want["validation_balanced"]
+    assert set(got) == set(want) == {"proba", "history"}
+    assert np.shape(got["proba"]) == np.shape(want["proba"])
+    np.testing.assert_allclose(got["proba"], want["proba"], atol=1e-3)
+    assert got["proba"] == np.round(got["proba"], 6).tolist()
+    assert set(got["history"]) == set(want["history"])
+    for name, values in want["history"].items():
+        np.testing.assert_allclose(got["history"][name], values, atol=1e-3)
+        assert got["history"][name] == np.round(got["history"][name], 5).tolist()
+
+
+def test_classifier_study_epochs_match_auto(script, npz):
+    """The script's epochs for an update budget are those of epochs="auto"."""
+    from imblearn.over_sampling import RandomOverSampler
+
+    from gansampler._classifier_training import (
+        UPDATES,
+        auto_epochs,
+        grouped_validation_split,
+    )
+
+    study = script("classifier_study")
+    for n in (10, 77, 320, 1679, 5000, 100_000):
+        steps = int(np.ceil(n / 32))
+        assert study.epochs_for(UPDATES, n) == auto_epochs("auto", steps)
+    images, y = study.load(npz)
+    flat, y_over = RandomOverSampler(random_state=0).fit_resample(
+        images.reshape(len(images), -1), y
+    )
+    over = flat.reshape(-1, *images.shape[1:])
+    for X, target in ((images, y), (over, y_over)):
+        for random_state in (0, 3):
+            seed = np.random.RandomState(random_state).randint(2**31 - 1)
+            train, _ = grouped_validation_split(X, target, 0.1, seed, 3)
+            assert study.n_trained(X, target, 0.1, random_state) == len(train)
+        assert study.n_trained(X, target, 0.0, 0) == len(target)
+
+
+def test_classifier_study(script, npz, tmp_path, capsys):
+    study = script("classifier_study")
+    out = tmp_path / "inner.jsonl"
+    study.main(
+        ["inner", "--data", str(npz), "--folds", "0", "--configs", "resnet_val",
+         "--resamplers", "random_over", "--epochs", "1", "--out", str(out)]
+    )  # fmt: skip
+    [row] = _lines(out)
+    assert (row["stage"], row["fold"], row["config"], row["resampler"]) == (
+        "inner", 0, "resnet_val", "random_over"
+    )  # fmt: skip
+    assert row["epochs"] == 1 and row["best_epoch"] == 1
+    assert 0 <= row["balanced_accuracy"] <= 1
+    # 76 of the outer fold's 96 images train (38 of class 0), over-sampled.
+    assert row["n_train"] == 3 * 38
+    capsys.readouterr()
+    study.main(["summary", str(out)])
+    assert "| inner | resnet_val | random_over | 1 |" in capsys.readouterr().out
 
 
 def _run(args, **kwargs):

@@ -92,13 +92,14 @@ def test_outputs_for_a_fixed_random_state_are_unchanged(case):
 
 # ---------------------------------------------------------------- classifier
 # data/pinned_classifier.json was re-recorded on 2026-12-04 (issue 23) by the
-# fits below with benchmarks/record_pinned_classifier.py: the default network
-# became a residual CNN trained with AdamW, a cosine schedule and label
-# smoothing, and validation_split now stops training early (best weights
-# restored). The former default (plain CNN, Adam) stays reachable with a
-# compiled model (see build_default_cnn). Recorded before: 2026-12-01, commit
-# 2734690. The tolerances below were measured with that former network, whose
-# pins came from another CPU (module docstring); the residual network's
+# fits below (with benchmarks/record_pinned_classifier.py, since folded into
+# ``benchmarks/pinned_drift.py --record PATH``, which writes this layout to
+# PATH): the default network became a residual CNN trained with AdamW, a cosine
+# schedule and label smoothing, and validation_split now stops training early
+# (best weights restored). The former default (plain CNN, Adam) stays reachable
+# with a compiled model (see build_default_cnn). Recorded before: 2026-12-01,
+# commit 2734690. The tolerances below were measured with that former network,
+# whose pins came from another CPU (module docstring); the residual network's
 # rounding on another CPU is not measured yet: run benchmarks/pinned_drift.py
 # on a new kind of machine before moving them.
 PINNED_CLASSIFIER = json.loads(

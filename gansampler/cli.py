@@ -547,8 +547,10 @@ def build_parser():
         type=int,
         default=1,
         help="0 quiet; 1 (default) a progress bar of the folds with the time "
-        "left and a line per fold, on stderr; 2 also a bar per GAN class and "
-        "the classifier's Keras progress",
+        "left and a line per fold, on stderr, and below it a bar per GAN class "
+        "(unless --n-jobs runs the folds in other processes); 2 also the "
+        "article's line per GAN epoch on stdout and the classifier's Keras "
+        "progress",
     )
     compare.set_defaults(run=_compare)
 

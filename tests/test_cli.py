@@ -880,4 +880,4 @@ def test_the_gan_shows_its_class_bars_at_the_default_verbosity_in_process():
     assert verbosity(1, None) == (1, 0)
     assert verbosity(1, 2) == (0, 0)  # workers would print each bar once at its end
     assert verbosity(0, None) == (0, 0)
-    assert verbosity(2, 2) == (1, 1)
+    assert verbosity(2, 2) == (2, 1)  # the GAN's line per epoch, on stdout

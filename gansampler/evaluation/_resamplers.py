@@ -111,10 +111,11 @@ def build_pipelines(
 
     Resamplers and the classifier are cloned and given ``image_shape`` where
     they take one (the images travel flat). With ``verbose >= 2`` both print
-    their own progress; with ``verbose == 1`` and the folds run in this
-    process (``n_jobs`` None or 1), a resampler that takes ``verbose`` shows
-    its own progress bars (a bar per GAN class, with the time left) below the
-    folds bar. ``None`` stands for no resampling.
+    their own progress (a resampler at its ``verbose=2``: the GAN's line per
+    epoch); with ``verbose == 1`` and the folds run in this process
+    (``n_jobs`` None or 1), a resampler that takes ``verbose`` shows its own
+    progress bars (a bar per GAN class, with the time left) below the folds
+    bar. ``None`` stands for no resampling.
     """
     from imblearn.pipeline import Pipeline
     from sklearn.base import clone
@@ -124,12 +125,12 @@ def build_pipelines(
     for name, sampler in resamplers.items():
         sampler = _with_image_shape(sampler, image_shape)
         in_process = n_jobs in (None, 1)
-        talking = [classifier] if verbose >= 2 else []
+        talking = {classifier: 1} if verbose >= 2 else {}
         if verbose >= 2 or (verbose >= 1 and in_process):
-            talking.append(sampler)
-        for estimator in talking:
+            talking[sampler] = min(verbose, 2)
+        for estimator, level in talking.items():
             if estimator is not None and "verbose" in estimator.get_params(deep=False):
-                estimator.set_params(verbose=1)
+                estimator.set_params(verbose=level)
         steps = [] if sampler is None else [("resampler", sampler)]
         steps.append(("classifier", clone(classifier)))
         pipelines[name] = Pipeline(steps, memory=memory)

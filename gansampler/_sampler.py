@@ -16,6 +16,8 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from ._fit_state import kept_on_failure
+from ._pickled import pickled
 from .architectures import NORMALIZATIONS, UPSAMPLINGS
 from .augment import check_policy
 from .labels import label_text
@@ -36,33 +38,6 @@ MIN_HOLD_OUT_CLASS = 10
 
 # Generated images are drawn in chunks of this many, so memory stays bounded.
 GENERATION_CHUNK = 256
-
-
-class _Pickled:
-    """Carries a worker's result through pickle, whatever joblib backend runs.
-
-    dask.distributed serialises ``keras.Model`` with its own serializer, written
-    for Keras 2 (``model._updated_config()``). It fails on Keras 3 models, and
-    the failure reaches the client as an undeliverable result: joblib's dask
-    backend then waits forever. Wrapped, the generator goes through pickle
-    (Keras 3's own ``__reduce__``), as it does in joblib's loky processes.
-    """
-
-    def __init__(self, value):
-        self.value = value
-
-
-def _pickled(function, *args):
-    return _Pickled(function(*args))
-
-
-def _fitted_attributes(estimator):
-    """``estimator``'s fitted attributes by name, as ``check_is_fitted`` sees them."""
-    return {
-        name: value
-        for name, value in vars(estimator).items()
-        if name.endswith("_") and not name.startswith("__")
-    }
 
 
 def _check_counts(sampling_strategy, y):
@@ -460,15 +435,8 @@ class DCGANOverSampler(BaseOverSampler):
         y_resampled : array-like of shape (n_samples_new,)
             Their classes.
         """
-        before = _fitted_attributes(self)
-        try:
+        with kept_on_failure(self):
             return super().fit_resample(X, y, **params)
-        except BaseException:
-            # Whatever this fit set so far goes; the previous fit comes back.
-            for name in _fitted_attributes(self):
-                delattr(self, name)
-            vars(self).update(before)
-            raise
 
     def _check_X_y(self, X, y, accept_sparse=None):
         # imbalanced-learn validates 2-D data only; images may be 3-D or 4-D.
@@ -643,7 +611,7 @@ class DCGANOverSampler(BaseOverSampler):
 
         jobs = [(label, n_gen) for label, _, n_gen in plan if n_gen]
         results = Parallel(n_jobs=effective_n_jobs(self.n_jobs))(
-            delayed(partial(_pickled, self._fit_class))(
+            delayed(partial(pickled, self._fit_class))(
                 label, n_gen, *classes[label], seeds[label], settings, i, pretrained
             )
             for i, (label, n_gen) in enumerate(jobs)

@@ -204,13 +204,8 @@ def _compare(args):
         if getattr(args, k) is None
     )
     if default_note:
-        reason = (
-            " (small, so that it runs in a few minutes on a CPU)"
-            if args.dataset == "digits"
-            else ""
-        )
         _say(
-            f"Defaults used{reason}: {default_note}; change them with --folds, "
+            f"Defaults used: {default_note}; change them with --folds, "
             "--epochs, --classifier-epochs."
         )
 

@@ -42,17 +42,25 @@ def test_param_validation():
     check_param_validation("DCGANOverSampler", small_sampler())
 
 
-def flat_network(input_shape, n_classes):
+class FlatNetwork:
     """A small network for the classifier checks (the default CNN: 2.5x slower).
 
     Batch normalization of the inputs keeps training stable on the checks'
-    unscaled data and their extreme class weights (1000 against 0.0001).
+    unscaled data and their extreme class weights (1000 against 0.0001). A
+    class with a fixed ``repr`` rather than a function: the checks' test ids
+    hold the classifier's repr, which must be the same in every pytest-xdist
+    worker (a function's repr holds its address).
     """
-    inputs = keras.Input(shape=input_shape)
-    x = keras.layers.Flatten()(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    outputs = keras.layers.Dense(n_classes, activation="softmax")(x)
-    return keras.Model(inputs, outputs)
+
+    def __call__(self, input_shape, n_classes):
+        inputs = keras.Input(shape=input_shape)
+        x = keras.layers.Flatten()(inputs)
+        x = keras.layers.BatchNormalization()(x)
+        outputs = keras.layers.Dense(n_classes, activation="softmax")(x)
+        return keras.Model(inputs, outputs)
+
+    def __repr__(self):
+        return "FlatNetwork()"
 
 
 def small_classifier():
@@ -62,7 +70,7 @@ def small_classifier():
     # 0.05 that Adam needed: at 0.05, check_class_weight_classifiers predicted
     # the heavily weighted class for 0.80 of the rows (it asks > 0.87).
     return KerasImageClassifier(
-        flat_network,
+        FlatNetwork(),
         image_shape=(1, -1),
         epochs=4,
         batch_size=8,

@@ -53,6 +53,18 @@ SMALL_GAN = dict(latent_dim=16, generator_filters=8, discriminator_filters=8)
 #: Smaller still, for tests that need a GAN to run, not to learn.
 TINY_GAN = dict(latent_dim=8, generator_filters=4, discriminator_filters=4)
 
+#: A whole sampler that trains one epoch of the smallest networks and scores
+#: no checkpoint: for tests of what a fit does with its input and its state.
+ONE_EPOCH_GAN = dict(
+    epochs=1,
+    batch_size=8,
+    latent_dim=4,
+    generator_filters=4,
+    discriminator_filters=4,
+    choose_generator=False,
+    random_state=0,
+)
+
 
 def digits_subset(counts):
     """The first ``n`` 8x8 digits of each class ``c`` of ``counts`` ``{c: n}``.

@@ -7,21 +7,12 @@ here is tiny (8x8 images, one epoch, a few filters).
 
 import numpy as np
 import pytest
+from conftest import ONE_EPOCH_GAN as TINY
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import gansampler._sampler
 from gansampler import DCGANOverSampler
-
-TINY = dict(
-    epochs=1,
-    batch_size=8,
-    latent_dim=4,
-    generator_filters=4,
-    discriminator_filters=4,
-    choose_generator=False,
-    random_state=0,
-)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ONE_EPOCH_GAN as TINY
 from imblearn.over_sampling import RandomOverSampler
 from PIL import Image
 from scipy import sparse
@@ -27,15 +28,6 @@ from gansampler.datasets import (
     save_image_folder,
 )
 
-TINY = dict(
-    epochs=1,
-    batch_size=8,
-    latent_dim=4,
-    generator_filters=4,
-    discriminator_filters=4,
-    choose_generator=False,
-    random_state=0,
-)
 DEEP = ("/keras/", "/tensorflow/", "/jax/", "/torch/")
 
 

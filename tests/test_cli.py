@@ -724,13 +724,22 @@ SLOW_SHUTDOWN_PROGRAM = (
 )
 
 
+def _default_sigint():
+    # A process started from a terminal answers Ctrl-C; one started by a
+    # process that ignores SIGINT (a pytest-xdist worker, a shell's background
+    # job) inherits the ignoring. Start the program as a terminal would.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_program(argv):
     import threading
 
     process = subprocess.Popen(
         [sys.executable, "-c", SLOW_SHUTDOWN_PROGRAM, *argv],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=_without_tf_log_settings(),
+        env=_without_tf_log_settings(), preexec_fn=_default_sigint,
     )  # fmt: skip
     lines = []
 

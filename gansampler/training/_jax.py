@@ -23,6 +23,8 @@ rows; the loop runs only the call's real steps (a ``fori_loop`` with the step
 count as an argument).
 """
 
+import os
+
 import jax
 import jax.numpy as jnp
 import keras
@@ -33,6 +35,47 @@ from ._base import SAMPLE_CHUNK, BaseTrainer
 from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
+
+# Set to "off" (or "0", "false", "no") for no persistent compilation cache.
+CACHE_VARIABLE = "GANSAMPLER_JAX_CACHE"
+CACHE_OFF = {"off", "0", "false", "no"}
+
+
+def compilation_cache_folder():
+    """The folder of JAX's persistent compilation cache this process should use.
+
+    JAX's own setting (``JAX_COMPILATION_CACHE_DIR`` or
+    ``jax.config.update("jax_compilation_cache_dir", ...)``) wins; otherwise
+    ``gansampler/jax`` in the user's cache folder (``XDG_CACHE_HOME``, or
+    ``~/.cache``), unless ``GANSAMPLER_JAX_CACHE=off``.
+
+    Returns
+    -------
+    str or None
+        The folder; None for no cache.
+    """
+    own = jax.config.jax_compilation_cache_dir
+    if own:
+        return own
+    if os.environ.get(CACHE_VARIABLE, "").strip().lower() in CACHE_OFF:
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".cache"
+    )
+    return os.path.join(base, "gansampler", "jax")
+
+
+def use_compilation_cache():
+    """Let the programs this process compiles be stored and read back.
+
+    A process that follows another with the same networks then loads the
+    compiled training and generation programs instead of compiling them (JAX
+    stores only programs that took at least a second to compile).
+    """
+    folder = compilation_cache_folder()
+    if folder and folder != jax.config.jax_compilation_cache_dir:
+        jax.config.update("jax_compilation_cache_dir", folder)
+
 
 # The batch indices of a call are padded to at least this many rows.
 MIN_STEPS = 64
@@ -52,6 +95,7 @@ class Trainer(BaseTrainer):
     """Trains a generator / discriminator pair; see ``gansampler.training``."""
 
     def __init__(self, settings):
+        use_compilation_cache()
         super().__init__(settings)
         # jit_compile=False runs eagerly (op by op): only useful for
         # debugging, so every other value compiles.

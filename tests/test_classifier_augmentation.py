@@ -9,8 +9,8 @@ import pickle
 import keras
 import numpy as np
 import pytest
+from conftest import unit_digits
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 
 from gansampler._classifier_augmentation import RandomTransform, _layers
 from gansampler.classifiers import KerasImageClassifier
@@ -18,8 +18,7 @@ from gansampler.classifiers import KerasImageClassifier
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32).reshape(-1, 8, 8, 1), y
+    return unit_digits()
 
 
 def fit(X, y, **params):

@@ -548,9 +548,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W, C), (n_samples, H, W) or \
-(n_samples, H * W * C)
-            Images in any layout accepted by :meth:`fit`.
+        X : array-like
+            Images, as for :meth:`predict_proba`.
 
         Returns
         -------
@@ -565,9 +564,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W, C), (n_samples, H, W) or \
-(n_samples, H * W * C)
-            Images in any layout accepted by :meth:`fit`.
+        X : array-like
+            The images to score, in a layout that :meth:`fit` accepts.
 
         Returns
         -------

@@ -130,8 +130,7 @@ def test_every_module_is_named_in_the_layout_and_the_architecture_page():
         for name in module.split("/"):
             name = f"{name}/" if not name.endswith(".py") else name
             assert f"``{name}``" in page, (
-                f"docs/user_guide/architecture.rst's module map does not name "
-                f"{module}"
+                f"docs/user_guide/architecture.rst's module map does not name {module}"
             )
 
 

@@ -228,7 +228,7 @@ def device_for(index):
     Returns
     -------
     contextmanager
-        Use it in a ``with`` statement; it yields nothing.
+        The task's device for the arrays made in its ``with`` block.
 
     Examples
     --------

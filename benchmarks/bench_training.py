@@ -52,7 +52,11 @@ from keras import layers  # noqa: E402
 import gansampler.architectures as architectures  # noqa: E402
 from gansampler import DCGANOverSampler  # noqa: E402
 from gansampler.architectures import build_seed_discriminator  # noqa: E402
-from gansampler.training import GANSettings, make_trainer  # noqa: E402
+from gansampler.training import (  # noqa: E402
+    DTYPE_POLICIES,
+    GANSettings,
+    make_trainer,
+)
 
 IMAGE_SHAPE = (128, 128, 3)
 LATENT_DIM = 100
@@ -427,7 +431,7 @@ def main(argv=None):
         "--precision",
         nargs="+",
         default=["float32", "bfloat16"],
-        choices=["float32", "bfloat16", "float16"],
+        choices=list(DTYPE_POLICIES),
     )
     gpu.add_argument("--batch", nargs="*", type=int, default=[64, 256])
     gpu.add_argument("--n-images", type=int, default=4096)

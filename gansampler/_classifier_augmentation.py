@@ -8,28 +8,21 @@ augmentation. (The GAN's own augmentation, DiffAugment, is
 
 Policies (names joined by commas, or a tuple of names), applied in order:
 
-``"flip"``
-    ``keras.layers.RandomFlip("horizontal_and_vertical")``: each image
-    mirrored left-right and top-bottom, each with probability 1/2 (both:
-    a half turn).
-``"rot90"``
-    A turn by 0, 90, 180 or 270 degrees, equally likely, made by transposing
-    and mirroring, so that every pixel moves whole. ``keras.layers.
-    RandomRotation`` is not used: its ``factor`` gives a range of angles
-    (any factor above 0 gives angles between the quarter turns) and it
-    interpolates between pixels. Square images only (a quarter turn of an
-    HxW image is WxH).
-``"translation"``
-    A shift by a whole number of pixels, up to 1/8 of the height and of the
-    width (rounded) in each direction, equally likely, the border filled by
-    reflection (``d c b a | a b c d | d c b a``). ``keras.layers.
-    RandomTranslation`` is not used: with it, Keras trains without
-    ``jit_compile`` on JAX, several times slower.
+``"flip"``, ``"rot90"``, ``"translation"``
+    The transforms of the GAN's DiffAugment, the same functions
+    (:mod:`gansampler._transforms`): mirrors left-right and top-bottom, each
+    with probability 1/2; a turn by 0, 90, 180 or 270 degrees, equally
+    likely (square images only); a shift by a whole number of pixels, up to
+    1/8 of the height and of the width in each direction, the border filled
+    with 0. Each batch draws its own. ``keras.layers.RandomRotation`` is not
+    used (its ``factor`` gives a range of angles and it interpolates between
+    pixels), nor ``keras.layers.RandomTranslation`` (with it, Keras trains
+    without ``jit_compile`` on JAX, several times slower).
 ``"zoom"``
     A zoom in or out by a factor drawn between 0.9 and 1.1 (the same for
     height and width), about the image's centre, each output pixel taking
     the value of the nearest input pixel, the border filled by reflection
-    as in ``"translation"``. ``keras.layers.RandomZoom`` is not used (the
+    (``d c b a | a b c d | d c b a``). ``keras.layers.RandomZoom`` is not used (the
     same reason as ``RandomTranslation``).
 ``"brightness"``
     The same value added to every pixel of an image, drawn between -0.1 and
@@ -56,18 +49,19 @@ balanced accuracy on ELPV from 0.458 to 0.360 (docs/results.md).
 Every layer is traced into the compiled training step on each backend.
 """
 
+from functools import partial
+
 import keras
 import numpy as np
 from keras import ops
 
+from ._transforms import N_RANDOM, TRANSFORMS, pick
 from .augment import check_names
 
 __all__ = ["POLICIES", "augmenting_model", "check_policy"]
 
 POLICIES = ("flip", "rot90", "translation", "zoom", "brightness", "contrast")
 
-#: Largest shift of "translation", as a fraction of the height and width.
-TRANSLATION = 1 / 8
 #: Zoom factors are drawn between 1 - ZOOM and 1 + ZOOM.
 ZOOM = 0.1
 #: Largest brightness change, as a fraction of each image's range.
@@ -130,102 +124,41 @@ def check_policy(augmentation, image_shape=None):
     return names
 
 
-class RandomQuarterTurn(keras.layers.Layer):
-    """Turn each image by 0, 90, 180 or 270 degrees at random, in training.
+class RandomTransform(keras.layers.Layer):
+    """Apply a shared transform (``"flip"``, ``"rot90"`` or ``"translation"``)
+    at random, in training.
 
-    The turns are exact: made of transposes and mirrors, no pixel is
-    interpolated. Outside training the images pass unchanged. Images are
-    ``(n, H, W, C)`` with ``H == W``.
+    Each batch draws its uniform numbers from ``seed`` and passes them to the
+    transform of :mod:`gansampler._transforms`. Outside training the images
+    pass unchanged. Images are ``(n, H, W, C)``.
 
     Parameters
     ----------
+    transform : {"flip", "rot90", "translation"}
+        The transform.
     seed : int or None, default=None
-        Seed of the turns.
+        Seed of the draws.
     """
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, transform, seed=None, **kwargs):
         super().__init__(**kwargs)
+        self.transform = transform
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
     def call(self, images, training=True):
         if not training:
             return images
-        turns = keras.random.randint(
-            (ops.shape(images)[0], 1, 1, 1), 0, 4, seed=self.seed_generator
+        u = keras.random.uniform(
+            (ops.shape(images)[0], N_RANDOM[self.transform]), seed=self.seed_generator
         )
-        transposed = ops.transpose(images, (0, 2, 1, 3))
-        by_turns = (
-            images,
-            ops.flip(transposed, axis=1),  # 90 degrees, as numpy.rot90
-            ops.flip(ops.flip(images, axis=1), axis=2),
-            ops.flip(transposed, axis=2),  # 270 degrees
-        )
-        out = by_turns[3]
-        for k in (2, 1, 0):
-            out = ops.where(ops.equal(turns, k), by_turns[k], out)
-        return out
+        return TRANSFORMS[self.transform](images, u)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
-
-
-class RandomShift(keras.layers.Layer):
-    """Shift each image by whole pixels at random, in training.
-
-    Rows and columns each move by a number of pixels drawn uniformly from
-    ``-max_shift ... max_shift`` (``max_shift = round(size * fraction)``);
-    the pixels shifted in are the image's own, mirrored at its border.
-    Outside training the images pass unchanged. Images are ``(n, H, W, C)``.
-
-    Parameters
-    ----------
-    fraction : float, default=1/8
-        Largest shift, as a fraction of the height and of the width.
-    seed : int or None, default=None
-        Seed of the shifts.
-    """
-
-    def __init__(self, fraction=TRANSLATION, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.fraction = fraction
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def _moved(self, images, axis):
-        # A one-hot matrix per image picks, for each output row (or column),
-        # the input row it shows: a gather that every backend compiles.
-        size = images.shape[axis]
-        max_shift = round(size * self.fraction)
-        if max_shift == 0:
-            return images
-        shift = keras.random.randint(
-            (ops.shape(images)[0], 1),
-            -max_shift,
-            max_shift + 1,
-            seed=self.seed_generator,
-        )
-        source = ops.arange(size, dtype="int32")[None, :] - shift
-        source = ops.where(source < 0, -source - 1, source)
-        source = ops.where(source >= size, 2 * size - 1 - source, source)
-        pick = ops.one_hot(source, size, dtype=images.dtype)
-        if axis == 1:
-            return ops.einsum("nij,njwc->niwc", pick, images)
-        return ops.einsum("nij,nhjc->nhic", pick, images)
-
-    def call(self, images, training=True):
-        if not training:
-            return images
-        return self._moved(self._moved(images, 1), 2)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "fraction": self.fraction, "seed": self.seed}
+        return {**super().get_config(), "transform": self.transform, "seed": self.seed}
 
 
 def _reflected(source, size):
@@ -233,16 +166,6 @@ def _reflected(source, size):
     period = 2 * size
     source = ops.mod(source, period)
     return ops.where(source >= size, period - 1 - source, source)
-
-
-def _gather_rows(images, source, axis):
-    """``images`` with row (axis 1) or column (axis 2) ``i`` taken from
-    ``source[n, i]``, for each image ``n``: a product with one-hot matrices,
-    which every backend compiles."""
-    pick = ops.one_hot(source, images.shape[axis], dtype=images.dtype)
-    if axis == 1:
-        return ops.einsum("nij,njwc->niwc", pick, images)
-    return ops.einsum("nij,nhjc->nhic", pick, images)
 
 
 class RandomZoom(keras.layers.Layer):
@@ -283,7 +206,7 @@ class RandomZoom(keras.layers.Layer):
             centre = (size - 1) / 2
             out = ops.arange(size, dtype="float32")[None, :]
             source = ops.cast(ops.round(centre + (out - centre) / scale), "int32")
-            images = _gather_rows(images, _reflected(source, size), axis)
+            images = pick(images, _reflected(source, size), axis)
         return images
 
     def compute_output_shape(self, input_shape):
@@ -353,13 +276,8 @@ class RandomBrightnessContrast(keras.layers.Layer):
 
 def _layers(names, seed):
     """The augmentation layers of ``names``, each with its own seed."""
-    fmt = "channels_last"
     make = {
-        "flip": lambda s: keras.layers.RandomFlip(
-            "horizontal_and_vertical", seed=s, data_format=fmt
-        ),
-        "rot90": lambda s: RandomQuarterTurn(seed=s),
-        "translation": lambda s: RandomShift(TRANSLATION, seed=s),
+        **{name: partial(RandomTransform, name) for name in TRANSFORMS},
         "zoom": lambda s: RandomZoom(ZOOM, seed=s),
         "brightness": lambda s: RandomBrightnessContrast("brightness", BRIGHTNESS, s),
         "contrast": lambda s: RandomBrightnessContrast("contrast", CONTRAST, s),

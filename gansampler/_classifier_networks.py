@@ -128,20 +128,17 @@ def build_residual_cnn(input_shape, n_classes, *, width=32, seed=None):
 
     Parameters
     ----------
-    input_shape : tuple of int
-        ``(height, width, channels)`` of one image.
-    n_classes : int
-        Number of classes (units of the softmax output), at least 2.
+    input_shape, n_classes
+        As for :func:`build_default_cnn`.
     width : int, default=32
         Filters of the first stage.
     seed : int or None, default=None
-        Seed of the dropout layer. With None, Keras draws one from Python's
-        :mod:`random` module.
+        Seed of the dropout layer, as for :func:`build_default_cnn`.
 
     Returns
     -------
     model : keras.Model
-        An uncompiled functional model mapping images to class probabilities.
+        Uncompiled, as :func:`build_default_cnn`'s.
 
     Examples
     --------

@@ -12,10 +12,10 @@ The sampler accepts images as ``(n, H, W, C)``, ``(n, H, W)`` or flattened
 ``[-1, 1]`` (the article's tip 5), and the generated rows are mapped back to
 the caller's layout, dtype and value range.
 
-Value ranges:
+Value ranges (:func:`value_range`; :func:`rescale` maps one to ``[-1, 1]``):
 
 * ``uint8`` is taken as 0-255,
-* floats that lie in ``[0, 1]`` are taken as ``[0, 1]``,
+* booleans and floats that lie in ``[0, 1]`` are taken as ``[0, 1]``,
 * anything else (other floats, other integer types) is taken as the observed
   ``[min, max]``: one range for the whole image, or one per column for tabular
   data.
@@ -32,10 +32,12 @@ __all__ = [
     "check_size",
     "describe",
     "from_training",
+    "rescale",
     "resize",
     "to_nhwc",
     "to_training",
     "unit_float32",
+    "value_range",
 ]
 
 
@@ -314,17 +316,75 @@ def resize(images, size):
     return out.astype(np.float32) / 255 if scaled else out
 
 
-def _value_range(X, dtype, per_column):
-    if dtype == np.uint8:
+def value_range(X, per_column=False):
+    """The range of ``X`` that maps to ``[-1, 1]``, by the rules above.
+
+    Parameters
+    ----------
+    X : ndarray
+        Numeric or boolean values.
+    per_column : bool, default=False
+        Observe one range per column (axis 0) instead of one for all of ``X``;
+        uint8 and booleans keep their fixed range.
+
+    Returns
+    -------
+    low, high : float or ndarray of float
+        ``(0, 255)`` for uint8, ``(0, 1)`` for booleans and for floats within
+        it, otherwise the observed minimum and maximum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler._images import value_range
+    >>> value_range(np.zeros(3, np.uint8)), value_range(np.array([0.5, 4.0]))
+    ((0.0, 255.0), (0.5, 4.0))
+    """
+    if X.dtype == np.uint8:
         return 0.0, 255.0
+    if X.dtype == np.bool_:
+        return 0.0, 1.0
     axis = 0 if per_column else None
     low = np.min(X, axis=axis).astype(np.float64)
     high = np.max(X, axis=axis).astype(np.float64)
-    if np.issubdtype(dtype, np.floating) and np.all(low >= 0) and np.all(high <= 1):
+    if np.issubdtype(X.dtype, np.floating) and np.all(low >= 0) and np.all(high <= 1):
         return 0.0, 1.0
     if not per_column:
         low, high = float(low), float(high)
     return low, high
+
+
+def rescale(X, low, high):
+    """``X`` mapped from ``[low, high]`` to float32 in ``[-1, 1]``.
+
+    Parameters
+    ----------
+    X : ndarray
+        The values; ``low`` and ``high`` broadcast against them.
+    low, high : float or ndarray
+        The range that maps to ``[-1, 1]`` (:func:`value_range`).
+
+    Returns
+    -------
+    ndarray of float32
+        The same shape; a value without range (``high == low``) maps to 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from gansampler._images import rescale
+    >>> rescale(np.array([0, 51, 255], np.uint8), 0.0, 255.0).tolist()
+    [-1.0, -0.6000000238418579, 1.0]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    span = np.subtract(high, low)
+    scaled = np.divide(
+        X - low,
+        span,
+        out=np.full_like(X, 0.5),
+        where=np.broadcast_to(span, X.shape[1:]) > 0,
+    )
+    return (scaled * 2.0 - 1.0).astype(np.float32)
 
 
 def describe(X, image_shape=None):
@@ -369,7 +429,7 @@ def describe(X, image_shape=None):
             f"X has no values to learn from: its shape is {X.shape} (each sample "
             f"is {tuple(X.shape[1:])})."
         )
-    low, high = _value_range(X, X.dtype, per_column=layout == "tabular")
+    low, high = value_range(X, per_column=layout == "tabular")
     with np.errstate(over="ignore"):
         span = np.subtract(high, low)
     if not np.all(np.isfinite(span)):
@@ -404,15 +464,7 @@ def to_training(X, fmt):
     >>> to_training(X, describe(X))[..., 0].tolist()
     [[[-1.0, 1.0], [-0.6000000238418579, -0.20000000298023224]]]
     """
-    X = np.asarray(X, dtype=np.float64).reshape((-1, *fmt.sample_shape))
-    span = np.subtract(fmt.high, fmt.low)
-    scaled = np.divide(
-        X - fmt.low,
-        span,
-        out=np.full_like(X, 0.5),
-        where=np.broadcast_to(span, X.shape[1:]) > 0,
-    )
-    return (scaled * 2.0 - 1.0).astype(np.float32)
+    return rescale(np.reshape(X, (-1, *fmt.sample_shape)), fmt.low, fmt.high)
 
 
 def from_training(Z, fmt):

@@ -1,4 +1,5 @@
-"""Seeding Keras' layer seeds without touching the caller's random state."""
+"""Seeds: the bound of every seed drawn, and Keras' layer seeds drawn without
+touching the caller's random state."""
 
 import contextlib
 import random
@@ -9,7 +10,11 @@ try:  # where Keras 3 draws default seeds: `python_random.randint(1, 10**9)`
 except ImportError:  # pragma: no cover - a Keras that moved it
     _keras_seed_generator = None
 
-__all__ = ["python_random_seeded"]
+__all__ = ["MAX_SEED", "python_random_seeded"]
+
+#: Seeds drawn from a random state lie in ``[0, MAX_SEED)``: the largest int32,
+#: which every backend and NumPy's legacy ``RandomState`` accept as a seed.
+MAX_SEED = 2**31 - 1
 
 _KERAS_DRAWS_FROM_RANDOM = (
     getattr(_keras_seed_generator, "python_random", None) is random

@@ -10,12 +10,15 @@ augmented images (augmenting only the real images would teach it to).
 Every transformation is written once with :mod:`keras.ops` and takes its
 randomness as an argument (uniform numbers in ``[0, 1)``, ``n_random`` per
 image, drawn by the trainer), so it runs inside the compiled train step of
-every backend and is reproducible.
+every backend and is reproducible. Each call draws one set of numbers and
+applies the same transforms to the real and to the generated batch.
+``"translation"``, ``"flip"`` and ``"rot90"`` are the transforms of the
+classifier's augmentation too (:mod:`gansampler._transforms`).
 
 Policies:
 
-* ``"translation"``: shift by up to 1/8 of the height and width, the border
-  filled with 0 (mid grey in ``[-1, 1]``);
+* ``"translation"``: shift by up to 1/8 of the height and width (rounded half
+  up), the border filled with 0 (mid grey in ``[-1, 1]``);
 * ``"cutout"``: set a square of half the height and width, anywhere in the
   image, to 0;
 * ``"color"``: random brightness, contrast and, for images of several
@@ -29,37 +32,14 @@ textures), not digits or faces.
 
 from keras import ops
 
+from ._transforms import N_RANDOM, TRANSFORMS
+
 __all__ = ["POLICIES", "DiffAugment", "check_policy"]
 
 #: The augmentation policies, in the order they are documented.
 POLICIES = ("translation", "cutout", "color", "flip", "rot90")
 
-TRANSLATION_RATIO = 1 / 8
 CUTOUT_RATIO = 1 / 2
-
-# Uniform numbers each policy uses per image.
-_N_RANDOM = {"translation": 2, "cutout": 2, "color": 3, "flip": 2, "rot90": 2}
-
-
-def _translation(x, u):
-    """Shift each image by whole pixels, filling with 0: one-hot shift matrices.
-
-    ``out[i, j] = x[i - dy, j - dx]`` where that lies inside the image. The
-    shifts are products with 0/1 matrices, so they are exact and pass
-    gradients to ``x``.
-    """
-    height, width = x.shape[1], x.shape[2]
-
-    def shift_matrix(size, ratio_u):
-        reach = int(size * TRANSLATION_RATIO + 0.5)
-        shift = ops.floor(ratio_u * (2 * reach + 1)) - reach  # in [-reach, reach]
-        rows = ops.arange(size, dtype="float32")
-        # matrix[b, i, k] = 1 where k == i - shift[b]
-        target = rows[None, :, None] - shift[:, None, None]
-        return ops.cast(ops.equal(rows[None, None, :], target), x.dtype)
-
-    x = ops.einsum("bik,bkjc->bijc", shift_matrix(height, u[:, 0]), x)
-    return ops.einsum("bjl,bilc->bijc", shift_matrix(width, u[:, 1]), x)
 
 
 def _cutout(x, u):
@@ -87,32 +67,10 @@ def _color(x, u):
     return (x - mean) * (u[:, 2] + 0.5)[:, None, None, None] + mean
 
 
-def _where(condition, a, b):
-    return ops.where(condition[:, None, None, None], a, b)
+_FUNCTIONS = {**TRANSFORMS, "cutout": _cutout, "color": _color}
 
-
-def _flip(x, u):
-    x = _where(u[:, 0] < 0.5, ops.flip(x, axis=2), x)
-    return _where(u[:, 1] < 0.5, ops.flip(x, axis=1), x)
-
-
-def _rot90(x, u):
-    # k quarter turns, k = 0..3 from two bits: a transpose and a flip make
-    # turns 1 and 3, a flip of both axes makes turn 2.
-    k = ops.floor(u[:, 0] * 4)
-    turned = ops.transpose(x, (0, 2, 1, 3))
-    x = _where(ops.equal(k, 1), ops.flip(turned, axis=2), x)
-    x = _where(ops.equal(k, 3), ops.flip(turned, axis=1), x)
-    return _where(ops.equal(k, 2), ops.flip(ops.flip(x, axis=1), axis=2), x)
-
-
-_FUNCTIONS = {
-    "translation": _translation,
-    "cutout": _cutout,
-    "color": _color,
-    "flip": _flip,
-    "rot90": _rot90,
-}
+# Uniform numbers each policy uses per image.
+_N_RANDOM = {**N_RANDOM, "cutout": 2, "color": 3}
 
 
 def check_policy(policy, image_shape=None):

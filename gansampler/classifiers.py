@@ -41,11 +41,9 @@ from ._classifier_training import (
     patience_for,
 )
 from ._images import to_nhwc, unit_float32
-from ._seeding import python_random_seeded
+from ._seeding import MAX_SEED, python_random_seeded
 
 __all__ = ["KerasImageClassifier", "build_default_cnn", "build_residual_cnn"]
-
-_MAX_SEED = 2**31 - 1
 
 
 def keras_batch_norm():
@@ -375,7 +373,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             sw = _check_sample_weight(sample_weight, images, dtype=np.float32)
 
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(_MAX_SEED))
+        seed = int(rng.randint(MAX_SEED))
         shuffle_rng = np.random.default_rng(seed)
 
         train_idx = np.arange(len(y_enc))
@@ -550,9 +548,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W, C), (n_samples, H, W) or \
-(n_samples, H * W * C)
-            Images in any layout accepted by :meth:`fit`.
+        X : array-like
+            Images, as for :meth:`predict_proba`.
 
         Returns
         -------
@@ -567,9 +564,8 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, H, W, C), (n_samples, H, W) or \
-(n_samples, H * W * C)
-            Images in any layout accepted by :meth:`fit`.
+        X : array-like
+            The images to score, in a layout that :meth:`fit` accepts.
 
         Returns
         -------

@@ -321,9 +321,9 @@ def plot_image_grid(
         ``[0, 1]`` (a generator's ``[-1, 1]``, digits' 0-16). Values outside
         are clipped.
     path : str or path-like, default=None
-        Also write the figure there (atomically; format from the suffix).
+        Also write the figure there, as :func:`plot_history` does.
     dpi : int, default=100
-        Resolution when writing ``path``.
+        Its resolution.
 
     Returns
     -------

@@ -77,3 +77,12 @@ def digits_subset(counts):
     X, y = load_digits(return_X_y=True)
     keep = np.concatenate([np.flatnonzero(y == c)[:n] for c, n in counts.items()])
     return X[keep].reshape(-1, 8, 8, 1), y[keep]
+
+
+def unit_digits():
+    """All 1,797 8x8 digits as images ``(n, 8, 8, 1)``, float32 in ``[0, 1]``
+    (scikit-learn's 0-16 divided by 16, exact), and their labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32).reshape(-1, 8, 8, 1), y

@@ -245,6 +245,7 @@ def test_classifier_study_epochs_match_auto(script, npz):
         auto_epochs,
         grouped_validation_split,
     )
+    from gansampler._seeding import MAX_SEED
 
     study = script("classifier_study")
     for n in (10, 77, 320, 1679, 5000, 100_000):
@@ -257,7 +258,7 @@ def test_classifier_study_epochs_match_auto(script, npz):
     over = flat.reshape(-1, *images.shape[1:])
     for X, target in ((images, y), (over, y_over)):
         for random_state in (0, 3):
-            seed = np.random.RandomState(random_state).randint(2**31 - 1)
+            seed = np.random.RandomState(random_state).randint(MAX_SEED)
             train, _ = grouped_validation_split(X, target, 0.1, seed, 3)
             assert study.n_trained(X, target, 0.1, random_state) == len(train)
         assert study.n_trained(X, target, 0.0, 0) == len(target)

@@ -9,17 +9,16 @@ import pickle
 import keras
 import numpy as np
 import pytest
+from conftest import unit_digits
 from sklearn.base import clone
-from sklearn.datasets import load_digits
 
-from gansampler._classifier_augmentation import RandomQuarterTurn, RandomShift, _layers
+from gansampler._classifier_augmentation import RandomTransform, _layers
 from gansampler.classifiers import KerasImageClassifier
 
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32).reshape(-1, 8, 8, 1), y
+    return unit_digits()
 
 
 def fit(X, y, **params):
@@ -29,7 +28,7 @@ def fit(X, y, **params):
 
 def test_quarter_turns_are_exact_and_only_in_training():
     images = np.random.default_rng(0).random((64, 5, 5, 2)).astype("float32")
-    layer = RandomQuarterTurn(seed=3)
+    layer = RandomTransform("rot90", seed=3)
     turned = keras.ops.convert_to_numpy(layer(images, training=True))
     seen = []
     for image, out in zip(images, turned, strict=True):
@@ -48,8 +47,9 @@ def test_flips_and_shifts_move_whole_pixels():
         out = keras.ops.convert_to_numpy(layer(image, training=True))
         assert not np.array_equal(out, image), name  # it did something
         for before, after in zip(image, out, strict=True):
-            # no value that was not a pixel of the image: nothing interpolated
-            assert np.isin(after, before).all(), name
+            # no value that was not a pixel of the image or the border's 0:
+            # nothing interpolated
+            assert np.isin(after, [*before.ravel(), 0]).all(), name
 
 
 def test_augmentation_changes_training_but_not_the_prediction_path(digits):
@@ -160,14 +160,14 @@ def test_other_backends(backend, run_in_backend):
     }
 
 
-def test_shifts_are_whole_pixels_with_mirrored_borders():
+def test_shifts_are_whole_pixels_with_the_border_filled_with_zero():
     images = np.random.default_rng(2).random((200, 16, 12, 2)).astype("float32")
-    layer = RandomShift(seed=5)
+    layer = RandomTransform("translation", seed=5)
     out = keras.ops.convert_to_numpy(layer(images, training=True))
     seen = set()
     for image, shifted in zip(images, out, strict=True):
-        # the same picture as numpy's symmetric padding and a crop
-        padded = np.pad(image, ((2, 2), (2, 2), (0, 0)), mode="symmetric")
+        # the same picture as numpy's zero padding and a crop
+        padded = np.pad(image, ((2, 2), (2, 2), (0, 0)))
         (shift,) = [
             (dy, dx)
             for dy in range(-2, 3)
@@ -179,3 +179,19 @@ def test_shifts_are_whole_pixels_with_mirrored_borders():
     assert np.array_equal(
         keras.ops.convert_to_numpy(layer(images, training=False)), images
     )
+
+
+def test_the_classifier_applies_the_gan_transforms():
+    # the same function for a policy name in both: equal images for equal draws
+    from gansampler._transforms import TRANSFORMS
+    from gansampler.augment import DiffAugment
+
+    images = np.random.default_rng(3).random((16, 8, 8, 1)).astype("float32")
+    for name, transform in TRANSFORMS.items():
+        u = np.random.default_rng(4).random((16, 2)).astype("float32")
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(transform(images, u)),
+            keras.ops.convert_to_numpy(DiffAugment(name)(images, u)),
+        )
+        (layer,) = _layers((name,), seed=0)
+        assert isinstance(layer, RandomTransform) and layer.transform == name

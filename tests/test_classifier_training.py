@@ -7,6 +7,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import unit_digits  # noqa: E402
 
 from gansampler._classifier_augmentation import (  # noqa: E402
     RandomBrightnessContrast,
@@ -48,10 +49,8 @@ def test_validation_split_that_empties_a_class_is_refused(monkeypatch):
 
 
 def test_early_stopping_restores_the_best_epoch():
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    X = (X / 16).reshape(-1, 8, 8, 1)[:200]
+    X, y = unit_digits()
+    X = X[:200]
     clf = KerasImageClassifier(epochs=6, validation_split=0.2, random_state=0)
     clf.fit(X, y[:200])
     losses = clf.history_["val_loss"]

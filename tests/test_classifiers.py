@@ -10,8 +10,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from conftest import unit_digits  # noqa: E402
 from sklearn.base import clone, is_classifier  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.model_selection import (  # noqa: E402
     StratifiedKFold,
     check_cv,
@@ -36,8 +36,7 @@ def tiny_cnn(input_shape, n_classes):
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0).astype(np.float32).reshape(-1, 8, 8, 1), y
+    return unit_digits()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,11 @@ def test_is_classifier_and_tags():
     assert is_classifier(clf)
     tags = clf.__sklearn_tags__()
     assert tags.estimator_type == "classifier"
-    assert tags.classifier_tags is not None
+    # Multi-class labels, one label per image; NaN refused; not deterministic
+    # on every device (its own __sklearn_tags__).
+    assert tags.classifier_tags.multi_class and not tags.classifier_tags.multi_label
+    assert tags.target_tags.required and not tags.input_tags.allow_nan
+    assert tags.non_deterministic
     # So cross_validate(cv=5) stratifies.
     y = np.array([0] * 10 + [1] * 5)
     assert isinstance(check_cv(5, y, classifier=is_classifier(clf)), StratifiedKFold)

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TINY_GAN
 from scipy import stats
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -22,9 +23,7 @@ from gansampler.evaluation import (
     default_resamplers,
 )
 
-TINY_GAN = dict(
-    epochs=2, batch_size=16, latent_dim=8, generator_filters=8, discriminator_filters=8
-)
+GAN = dict(TINY_GAN, epochs=2, batch_size=16)
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +44,7 @@ def fast_classifier():
 def result(digits):
     X, y = digits
     resamplers = default_resamplers(random_state=0, min_train_count=6)
-    resamplers["dcgan"] = DCGANOverSampler(random_state=0, **TINY_GAN)
+    resamplers["dcgan"] = DCGANOverSampler(random_state=0, **GAN)
     return compare_resamplers(
         X, y, classifier=fast_classifier(), resamplers=resamplers, n_splits=3
     )
@@ -255,7 +254,7 @@ def test_cache_avoids_retraining_the_gan(digits, tmp_path, monkeypatch):
     def run(memory):
         return compare_resamplers(
             X, y, classifier=fast_classifier(),
-            resamplers={"dcgan": DCGANOverSampler(random_state=0, **TINY_GAN)},
+            resamplers={"dcgan": DCGANOverSampler(random_state=0, **GAN)},
             n_splits=2, memory=memory,
         )  # fmt: skip
 
@@ -295,7 +294,7 @@ def test_flat_images_and_the_keras_classifier(digits):
     res = compare_resamplers(
         flat, y, image_shape=(8, 8), n_splits=2,
         classifier=KerasImageClassifier(epochs=2, random_state=0),
-        resamplers={"none": None, "dcgan": DCGANOverSampler(**TINY_GAN)},
+        resamplers={"none": None, "dcgan": DCGANOverSampler(**GAN)},
     )  # fmt: skip
     assert res.params["image_shape"] == [8, 8, 1]
     assert "image_shape=(8, 8, 1)" in res.params["classifier"]

@@ -8,8 +8,8 @@ import random
 
 import numpy as np
 import pytest
+from conftest import unit_digits
 from scipy.spatial.distance import cdist
-from sklearn.datasets import load_digits
 
 from gansampler import metrics
 from gansampler.metrics import (
@@ -38,8 +38,7 @@ def test_doctests():
 
 @pytest.fixture(scope="module")
 def digits():
-    X, y = load_digits(return_X_y=True)
-    return X.reshape(-1, 8, 8, 1) / 16.0, y
+    return unit_digits()
 
 
 @pytest.fixture(scope="module")

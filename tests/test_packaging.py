@@ -94,6 +94,46 @@ def test_documents_named_in_the_docs_exist():
     assert not missing, sorted(missing)
 
 
+def _package_modules():
+    """Every module of the package as ``name.py`` or ``package/name.py``."""
+    package = ROOT / "gansampler"
+    return sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "__init__.py"
+    )
+
+
+def _readme_layout():
+    """The modules the README's layout names, as ``_package_modules`` does:
+    ``  name.py`` at the top, ``    name.py`` under the ``  package/`` above."""
+    block = (ROOT / "README.md").read_text().split("## Layout", 1)[1]
+    named, package = set(), ""
+    for line in block.split("```")[1].splitlines():
+        if top := re.match(r" {2}(\S+)", line):
+            name = top[1]
+            package = name if name.endswith("/") else ""
+            named.add(name)
+        elif inner := re.match(r" {4}(\S+\.py)", line):
+            named.add(package + inner[1])
+    return named
+
+
+def test_every_module_is_named_in_the_layout_and_the_architecture_page():
+    # The layout and the architecture page omitted recipes.py, augment.py,
+    # _classifier_augmentation.py and _progress.py (issue 21).
+    layout = _readme_layout()
+    page = (ROOT / "docs" / "user_guide" / "architecture.rst").read_text()
+    page = page.split("Module map", 1)[1]
+    for module in _package_modules():
+        assert module in layout, f"README.md's layout does not name {module}"
+        for name in module.split("/"):
+            name = f"{name}/" if not name.endswith(".py") else name
+            assert f"``{name}``" in page, (
+                f"docs/user_guide/architecture.rst's module map does not name {module}"
+            )
+
+
 def test_the_start_page_shows_a_run_and_says_when_and_with_what():
     from gansampler.evaluation import DEFAULT_RESAMPLERS
 

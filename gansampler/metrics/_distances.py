@@ -140,10 +140,9 @@ def kernel_distance(
 
     Parameters
     ----------
-    real_features : array-like of shape (n_real, n_features)
-        Features of real samples (images are flattened), at least 2.
-    fake_features : array-like of shape (n_fake, n_features)
-        Features of generated samples, at least 2.
+    real_features, fake_features : array-like of shape (n, n_features)
+        Features of real and of generated samples, as for
+        :func:`frechet_distance`.
     degree : int, default=3
         Degree of the polynomial kernel.
     gamma : float, default=None

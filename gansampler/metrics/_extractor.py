@@ -5,25 +5,10 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._images import to_nhwc
-from .._seeding import python_random_seeded
+from .._images import rescale, to_nhwc, value_range
+from .._seeding import MAX_SEED, python_random_seeded
 
 __all__ = ["FeatureExtractor", "fit_feature_extractor"]
-
-_MAX_SEED = 2**31 - 1
-
-
-def _value_range(X):
-    """The range that maps to ``[-1, 1]``: 0-255 for uint8, [0, 1] for floats
-    within it, else the observed minimum and maximum."""
-    if X.dtype == np.uint8:
-        return 0.0, 255.0
-    if X.dtype == np.bool_:
-        return 0.0, 1.0
-    low, high = float(np.min(X)), float(np.max(X))
-    if np.issubdtype(X.dtype, np.floating) and low >= 0 and high <= 1:
-        return 0.0, 1.0
-    return low, high
 
 
 class FeatureExtractor(TransformerMixin, BaseEstimator):
@@ -125,11 +110,6 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             raise ValueError("X contains NaN or infinity.")
         return X
 
-    def _scaled(self, X):
-        low, high = self.value_range_
-        span = high - low if high > low else 1.0
-        return ((X.astype(np.float64) - low) / span * 2.0 - 1.0).astype(np.float32)
-
     def _fitted_input(self, X):
         """Validated images of the size the extractor was fitted on."""
         check_is_fitted(self, "value_range_")
@@ -144,7 +124,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
     def _cnn_images(self, X):
         """Images scaled to ``[-1, 1]``, (n, H, W, C), as the CNN was fitted on."""
         return to_nhwc(
-            self._scaled(self._fitted_input(X)),
+            rescale(self._fitted_input(X), *self.value_range_),
             fitted_shape=self.image_shape_,
             fitted_by="this FeatureExtractor",
         )
@@ -168,7 +148,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         if self.method not in ("cnn", "pixel"):
             raise ValueError(f"method must be 'cnn' or 'pixel'; got {self.method!r}.")
         X = self._check_input(X)
-        self.value_range_ = _value_range(X)
+        self.value_range_ = value_range(X)
         self.n_features_in_ = int(np.prod(X.shape[1:]))
         self._feature_model = None
         if self.method == "pixel":
@@ -186,8 +166,8 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
             )
         from ..classifiers import KerasImageClassifier
 
-        images = to_nhwc(self._scaled(X), self.image_shape)
-        seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        images = to_nhwc(rescale(X, *self.value_range_), self.image_shape)
+        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         classifier = KerasImageClassifier(
             epochs=self.epochs,
             batch_size=self.batch_size,
@@ -228,7 +208,7 @@ class FeatureExtractor(TransformerMixin, BaseEstimator):
         """
         if self.method == "pixel":
             X = self._fitted_input(X)
-            return self._scaled(X).reshape(len(X), -1).astype(np.float64)
+            return rescale(X, *self.value_range_).reshape(len(X), -1).astype(np.float64)
         images = self._cnn_images(X)
         with python_random_seeded():
             features = self._get_feature_model().predict(

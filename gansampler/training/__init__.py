@@ -33,7 +33,7 @@ interface:
     discriminator's.
 ``generate(generator, noise)``
     ``generator``'s images for ``noise`` as a float32 numpy array, drawn in
-    chunks of a fixed size (the compiled generation, on JAX).
+    chunks of ``GENERATION_CHUNK`` rows (one compiled shape, on JAX).
 
 The base class holds what the backends share (the set-up, ``load``,
 ``save`` and ``generate`` on Keras variables, the frozen-block mask); JAX,
@@ -53,13 +53,17 @@ from collections import OrderedDict
 
 import keras
 
-from ._loop import HISTORY_KEYS, train_gan
+from .._history import HISTORY_KEYS
+from ._base import GENERATION_CHUNK
+from ._loop import train_gan
 from ._losses import LOSSES
 from ._monitor import CheckpointMonitor
-from ._settings import GANSettings
+from ._settings import DTYPE_POLICIES, GANSettings
 from ._warnings import GANTrainingWarning
 
 __all__ = [
+    "DTYPE_POLICIES",
+    "GENERATION_CHUNK",
     "HISTORY_KEYS",
     "LOSSES",
     "CheckpointMonitor",
@@ -224,7 +228,7 @@ def device_for(index):
     Returns
     -------
     contextmanager
-        Use it in a ``with`` statement; it yields nothing.
+        The task's device for the arrays made in its ``with`` block.
 
     Examples
     --------

@@ -7,10 +7,12 @@ from keras import layers, ops
 from ..augment import DiffAugment
 from ._host_init import host_initialized
 
-__all__ = ["BaseTrainer"]
+__all__ = ["GENERATION_CHUNK", "BaseTrainer"]
 
-# Generated images are drawn in chunks of this many rows: one compiled shape.
-SAMPLE_CHUNK = 256
+#: Generated images are drawn in chunks of this many rows: one compiled shape,
+#: and a bounded memory whatever the number of images (the sampler draws its
+#: noise chunk by chunk too).
+GENERATION_CHUNK = 256
 
 
 def _copy(targets, sources):
@@ -118,13 +120,13 @@ class BaseTrainer:
     def generate(self, generator, noise):
         """``generator``'s images for ``noise``, as float32 numpy, in chunks.
 
-        Each chunk of at most ``SAMPLE_CHUNK`` rows is drawn by
+        Each chunk of at most ``GENERATION_CHUNK`` rows is drawn by
         :meth:`_generate_chunk`; no noise gives no images.
         """
         noise = np.asarray(noise, np.float32)
         chunks = [
-            self._generate_chunk(generator, noise[start : start + SAMPLE_CHUNK])
-            for start in range(0, len(noise), SAMPLE_CHUNK)
+            self._generate_chunk(generator, noise[start : start + GENERATION_CHUNK])
+            for start in range(0, len(noise), GENERATION_CHUNK)
         ]
         if not chunks:
             return np.zeros((0, *generator.output_shape[1:]), np.float32)

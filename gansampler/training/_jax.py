@@ -18,7 +18,7 @@ programs serve every class and every call of a fit (and of later fits), the
 arguments keep their shapes: a class's images are padded to at least
 ``MIN_ROWS`` rows (fewer for large images, see ``_rows``) rounded up to a
 power of two, the batch indices of a call to a power of two of at least
-``MIN_STEPS`` rows, and the noise of a generation call to ``SAMPLE_CHUNK``
+``MIN_STEPS`` rows, and the noise of a generation call to ``GENERATION_CHUNK``
 rows; the loop runs only the call's real steps (a ``fori_loop`` with the step
 count as an argument).
 """
@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from .._history import HISTORY_KEYS
-from ._base import SAMPLE_CHUNK, BaseTrainer
+from ._base import GENERATION_CHUNK, BaseTrainer
 from ._losses import accuracy, discriminator_loss, generator_loss
 
 __all__ = ["Trainer"]
@@ -167,10 +167,10 @@ class Trainer(BaseTrainer):
         return np.asarray(metrics)[:n_steps]
 
     def _generate_chunk(self, generator, noise):
-        # Padded to SAMPLE_CHUNK rows: one compiled program for every call.
+        # Padded to GENERATION_CHUNK rows: one compiled program for every call.
         trainable = [v.value for v in generator.trainable_variables]
         non_trainable = [v.value for v in generator.non_trainable_variables]
-        padded = np.zeros((SAMPLE_CHUNK, noise.shape[1]), np.float32)
+        padded = np.zeros((GENERATION_CHUNK, noise.shape[1]), np.float32)
         padded[: len(noise)] = noise
         images = self._run_sample(trainable, non_trainable, padded)
         return np.asarray(images, np.float32)[: len(noise)]

@@ -11,13 +11,11 @@ from keras import ops
 
 from .._history import HISTORY_KEYS
 from .._progress import progress_bar
+from .._seeding import MAX_SEED
 from ..labels import label_text
-from ._warnings import GANTrainingWarning
-from ._warnings import warn_diverged as _warn
+from ._warnings import warn_diverged
 
 __all__ = [
-    "HISTORY_KEYS",
-    "GANTrainingWarning",
     "checkpoint_epochs",
     "train_gan",
 ]
@@ -186,7 +184,7 @@ def train_gan(
         while epoch < checkpoint:
             n_epochs = min(epochs_per_call, checkpoint - epoch)
             indices = _batch_indices(rng, n_images, batch_size, n_epochs)
-            seed = int(rng.integers(np.iinfo(np.int32).max))
+            seed = int(rng.integers(MAX_SEED))
             per_batch = _run_call(trainer, data, indices, seed)
             rows = per_batch.astype(np.float64).reshape(n_epochs, n_batches, -1)
             for row in rows.mean(axis=1):
@@ -248,7 +246,7 @@ class EpochRecord:
         self.collapsed_for = self.collapsed_for + 1 if d_loss < D_LOSS_COLLAPSE else 0
         failure = _failure(row, self.collapsed_for)
         if failure:
-            _warn(self.label, epoch, failure, self.checkpoints)
+            warn_diverged(self.label, epoch, failure, self.checkpoints)
             return False
         for name, value in zip(HISTORY_KEYS, row, strict=True):
             self.history[name].append(float(value))

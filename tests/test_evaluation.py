@@ -23,7 +23,7 @@ from gansampler.evaluation import (
 )
 
 TINY_GAN = dict(
-    epochs=2, batch_size=16, latent_dim=8, generator_filters=8, discriminator_filters=8
+    updates=2, batch_size=16, latent_dim=8, generator_filters=8, discriminator_filters=8
 )
 
 

@@ -108,9 +108,7 @@ def test_validation_fraction_that_holds_back_a_whole_class_is_refused_first(
     monkeypatch.setattr(
         gansampler._sampler, "train_gan", lambda *a, **k: trained.append(k["label"])
     )
-    sampler = DCGANOverSampler(
-        **{**TINY, "validation_fraction": 0.95}
-    )
+    sampler = DCGANOverSampler(**{**TINY, "validation_fraction": 0.95})
     with pytest.raises(
         ValueError, match=r"validation_fraction=0\.95.* class 1"
     ) as info:

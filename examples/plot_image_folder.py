@@ -106,8 +106,8 @@ figure = plot_image_grid(
 # rings are rough and noisy, and the scratches, the very thing the class is
 # about, are hard to see. ``updates='auto'`` (the default, 1,000 generator
 # updates per class on a CPU) trains longer; but with a dozen images a GAN has
-# little to learn from, and copies (random over-sampling) may serve a classifier as well.
-# Look at the images before using them, and compare on held-out data
+# little to learn from, and copies (random over-sampling) may serve a classifier
+# as well. Look at the images before using them, and compare on held-out data
 # (:ref:`sphx_glr_auto_examples_plot_compare_resamplers.py`).
 
 # %%

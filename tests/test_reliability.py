@@ -92,7 +92,7 @@ def _bad_inputs():
         ("one-sample-class-scored", X[:13], y[:13], {"validation_fraction": 0.2}, ValueError, "Class 1 has 1 sample: validation_fraction=0.2"),
         ("too-small-7x8", X[:, :7], y, {}, ValueError, "7x8 are too small for the convolutional"),
         ("too-small-1x1", X[:, :1, :1], y, {}, ValueError, "1x1 are too small"),
-        ("seed-needs-128", X, y, {"architecture": "seed"}, ValueError, "128x128"),
+        ("seed-needs-128", X, y, {"architecture": "seed", "generator_filters": "auto", "discriminator_filters": "auto"}, ValueError, "128x128"),
         ("updates-0", X, y, {"updates": 0}, ValueError, "'updates' parameter"),
         ("architecture", X, y, {"architecture": "resnet"}, ValueError, "'architecture' parameter"),
         ("validation_fraction-1", X, y, {"validation_fraction": 1.0}, ValueError, "'validation_fraction' parameter"),

@@ -8,20 +8,14 @@ the script that runs is on ``sys.path``).
 
 import numpy as np
 
+from gansampler.evaluation import NAMED_RESAMPLERS
+
 __all__ = ["RESAMPLERS", "load_dataset", "resampler", "score_fold"]
 
 #: The resamplers the scripts compare: those of
-#: :func:`gansampler.evaluation.default_resamplers`, and the sampler with the
-#: article's recipe.
-RESAMPLERS = (
-    "none",
-    "random_over",
-    "smote",
-    "adasyn",
-    "random_under",
-    "dcgan",
-    "dcgan_article",
-)
+#: :func:`gansampler.evaluation.default_resamplers`, the sampler with the
+#: article's recipe (``"dcgan_article"``) among them.
+RESAMPLERS = NAMED_RESAMPLERS
 
 
 def load_dataset(dataset, unit_range=False):
@@ -56,8 +50,6 @@ def resampler(name, min_count, **gan_params):
     """
     from gansampler.evaluation import default_resamplers
 
-    if name == "dcgan_article":
-        return resampler("dcgan", min_count, recipe="article", **gan_params)
     return default_resamplers(
         [name], random_state=0, min_train_count=min_count, gan_params=gan_params
     )[name]

@@ -146,6 +146,13 @@ def _class_data(size, n_images, channels, seed=0):
     return X, np.array([0] * (2 * n_images) + [1] * n_images)
 
 
+def _preset(recipe):
+    """The sampler parameters of ``--recipe``: the article's preset or none."""
+    from gansampler.recipes import ARTICLE
+
+    return {"article": ARTICLE, "default": {}}[recipe]
+
+
 def run_fit(args):
     from gansampler import DCGANOverSampler
 
@@ -153,7 +160,7 @@ def run_fit(args):
     _instrument(phases)
     X, y = _class_data(args.size, args.n_images, args.channels)
     params = dict(
-        recipe=args.recipe,
+        **_preset(args.recipe),
         sampling_strategy="auto",
         updates=args.updates,
         batch_size=args.batch,
@@ -224,8 +231,11 @@ def run_plain(args):
     params = dict(
         batch_size=args.batch, precision=args.precision, jit_compile=args.jit_compile
     )
-    if "recipe" in inspect.signature(DCGANOverSampler).parameters:
+    signature = inspect.signature(DCGANOverSampler).parameters
+    if "recipe" in signature:  # a checkout from before the ARTICLE preset
         params.update(recipe=args.recipe, updates=args.updates)
+    elif "updates" in signature:
+        params.update(**_preset(args.recipe), updates=args.updates)
     fits = []
     for i in range(args.fits):
         start = time.perf_counter()
@@ -261,21 +271,14 @@ def run_torch_steps(args):
 
     import torch
 
-    from gansampler.recipes import RECIPES
     from gansampler.training import GANSettings, make_trainer
 
-    recipe = RECIPES[args.recipe]
     settings = GANSettings(
         "conv",
         (args.size, args.size, args.channels),
         precision=args.precision,
-        loss=recipe["loss"],
-        upsampling=recipe["upsampling"],
-        discriminator_norm=recipe["discriminator_norm"],
-        augmentation=recipe["augmentation"],
-        generator_ema=recipe["generator_ema"],
-        reuse_fakes=recipe["reuse_fakes"],
         jit_compile=args.jit_compile,
+        **_preset(args.recipe),
     )
     trainer = make_trainer(settings)
     trainer.load(*settings.build_networks(seed=0))
@@ -411,7 +414,12 @@ def main(argv=None):
         p.add_argument("--size", type=int, default=64)
         p.add_argument("--channels", type=int, default=1)
         p.add_argument("--n-images", type=int, default=150)
-        p.add_argument("--recipe", default="article")
+        p.add_argument(
+            "--recipe",
+            default="article",
+            choices=["article", "default"],
+            help="the ARTICLE preset, or the defaults",
+        )
         p.add_argument("--updates", type=int, default=1000)
         p.add_argument("--batch", type=int, default=32)
         p.add_argument("--precision", default="bfloat16")

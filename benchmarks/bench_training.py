@@ -52,6 +52,7 @@ from keras import layers  # noqa: E402
 import gansampler.architectures as architectures  # noqa: E402
 from gansampler import DCGANOverSampler  # noqa: E402
 from gansampler.architectures import build_seed_discriminator  # noqa: E402
+from gansampler.recipes import ARTICLE  # noqa: E402
 from gansampler.training import (  # noqa: E402
     DTYPE_POLICIES,
     GANSettings,
@@ -239,11 +240,15 @@ def article_run(batch, precision, epochs=320, n_minority=600, data=None):
         images = np.load(data)["images"][: 2 * n_minority]
         X = np.repeat(images, IMAGE_SHAPE[-1] // images.shape[-1], axis=-1)
     y = np.array([0] * n_minority + [1] * n_minority)
+    # The updates of ``epochs`` epochs over the images the class trains on
+    # (validation_fraction holds a fifth back to choose the generator).
+    n_train = n_minority - round(0.2 * n_minority)
+    n_steps = epochs * (n_train // batch)
     sampler = DCGANOverSampler(
-        recipe="article",
+        **ARTICLE,
         sampling_strategy={1: 2 * n_minority},
         architecture="seed",
-        epochs=epochs,
+        updates=n_steps,
         batch_size=batch,
         precision=precision,
         random_state=0,
@@ -252,7 +257,6 @@ def article_run(batch, precision, epochs=320, n_minority=600, data=None):
     X_res, _ = sampler.fit_resample(X, y)
     wall = time.perf_counter() - start
     history = sampler.history_[1]
-    n_steps = epochs * (n_minority // batch)
     return {
         "wall_s": wall,
         "steps": n_steps,
@@ -410,7 +414,8 @@ def run_digits(args):
     X, y = load_digits(return_X_y=True)
     X = X.reshape(-1, 8, 8, 1).astype(np.float32)
     # sampling_strategy='auto' grows the 9 classes smaller than the largest.
-    sampler = DCGANOverSampler(recipe=args.recipe, epochs=args.epochs, random_state=0)
+    preset = ARTICLE if args.article else {}
+    sampler = DCGANOverSampler(**preset, updates=args.updates, random_state=0)
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
     wall = time.perf_counter() - start
@@ -419,7 +424,8 @@ def run_digits(args):
     print(f"classes after  {sorted(Counter(y_res).items())}")
     print(
         f"DIGITS fit_resample: {wall:.1f} s (9 minority classes, "
-        f"recipe={args.recipe!r}, epochs={args.epochs!r}, otherwise defaults)"
+        f"{'the article preset, ' if args.article else ''}updates={args.updates!r}, "
+        "otherwise defaults)"
     )
 
 
@@ -478,12 +484,14 @@ def main(argv=None):
         help="JAX: jax_default_matmul_precision for this run",
     )
     digits = sub.add_parser("digits", help="balance scikit-learn's digits here")
-    digits.add_argument("--recipe", default="default", choices=["default", "article"])
     digits.add_argument(
-        "--epochs",
+        "--article", action="store_true", help="the article's recipe (ARTICLE)"
+    )
+    digits.add_argument(
+        "--updates",
         type=lambda text: text if text == "auto" else int(text),
         default="auto",
-        help="GAN epochs per class ('auto': the recipe's budget)",
+        help="GAN generator updates per class ('auto': the device's budget)",
     )
     args = parser.parse_args(argv)
     if getattr(args, "low_precision_output", False):

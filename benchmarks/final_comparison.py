@@ -79,7 +79,7 @@ def run(args):
         X_train, y_train = X[train], y[train]
         min_count = int(np.bincount(y_train).min())
         for name in args.resamplers:
-            gan_params = {"precision": args.precision, "epochs": args.gan_epochs}
+            gan_params = {"precision": args.precision, "updates": args.gan_updates}
             sampler = resampler(name, min_count, **gan_params)
             start = time.perf_counter()
             if sampler is None:
@@ -123,9 +123,9 @@ def run(args):
                     **{k: float(v) for k, v in scores.items()},
                 }
                 if name.startswith("dcgan"):
-                    record["recipe"] = {
+                    record["settings"] = {
                         k: (list(v) if isinstance(v, tuple) else v)
-                        for k, v in sampler.recipe_.items()
+                        for k, v in sampler.settings_.items()
                     }
                 log.write(json.dumps(record) + "\n")
                 log.flush()
@@ -215,10 +215,10 @@ def main(argv=None):
     p.add_argument("--classifier-epochs", type=int, default=15)
     p.add_argument("--precision", default="bfloat16")
     p.add_argument(
-        "--gan-epochs",
+        "--gan-updates",
         type=lambda text: text if text == "auto" else int(text),
         default="auto",
-        help="epochs of the DC-GANs ('auto': the recipe's budget)",
+        help="generator updates per class of the DC-GANs ('auto': the device's budget)",
     )
     p.add_argument("--out", default="final")
     s = sub.add_parser("summary")

@@ -36,18 +36,19 @@ from sklearn.model_selection import train_test_split
 
 from gansampler import DCGANOverSampler
 from gansampler.metrics import FeatureExtractor, score_samples
+from gansampler.recipes import ARTICLE
 from gansampler.training import GANTrainingWarning
 
 # name -> DCGANOverSampler parameters. Every variant starts from the article's
 # recipe without its label smoothing (the article's own settings: D 1e-3,
 # G 1e-4, tip 6); "+ls0.1" puts the recipe's smoothing back.
-ARTICLE = {"recipe": "article", "label_smoothing": 0.0}
-LR_2E4 = {**ARTICLE, "d_learning_rate": 2e-4, "g_learning_rate": 2e-4}
+PLAIN = {**ARTICLE, "label_smoothing": 0.0}
+LR_2E4 = {**PLAIN, "d_learning_rate": 2e-4, "g_learning_rate": 2e-4}
 VARIANTS = {
-    "article": ARTICLE,
+    "article": PLAIN,
     "lr2e-4": LR_2E4,  # equal rates, as in the DCGAN paper
-    "lr1e-4": {**ARTICLE, "d_learning_rate": 1e-4, "g_learning_rate": 1e-4},
-    "article+ls0.1": {**ARTICLE, "label_smoothing": 0.1},
+    "lr1e-4": {**PLAIN, "d_learning_rate": 1e-4, "g_learning_rate": 1e-4},
+    "article+ls0.1": {**PLAIN, "label_smoothing": 0.1},
     "lr2e-4+ls0.1": {**LR_2E4, "label_smoothing": 0.1},
     "lr2e-4+drop0.5": {**LR_2E4, "generator_dropout": 0.5},
     "lr2e-4+drop0.5+ls0.1": {
@@ -67,7 +68,7 @@ def main(argv=None):
         default=None,
         help=f"comma-separated subset of {','.join(VARIANTS)}",
     )
-    parser.add_argument("--epochs", default="auto")
+    parser.add_argument("--updates", default="auto")
     parser.add_argument("--precision", default="bfloat16")
     parser.add_argument("--n-fake", type=int, default=500)
     parser.add_argument("--max-per-class", type=int, default=None)
@@ -100,7 +101,7 @@ def main(argv=None):
     }
 
     names = args.variants.split(",") if args.variants else list(VARIANTS)
-    epochs = args.epochs if args.epochs == "auto" else int(args.epochs)
+    updates = args.updates if args.updates == "auto" else int(args.updates)
     rows = []
     for name in names:
         params = VARIANTS[name]
@@ -114,7 +115,7 @@ def main(argv=None):
             )
             sampler = DCGANOverSampler(
                 sampling_strategy={c: len(X_c) + 1},
-                epochs=epochs,
+                updates=updates,
                 precision=args.precision,
                 random_state=0,
                 **params,

@@ -18,13 +18,13 @@ from sklearn.svm import SVC
 from gansampler import DCGANOverSampler
 
 
-def recognised_share(label, seed, epochs):
+def recognised_share(label, seed, updates):
     X, y = load_digits(return_X_y=True)
     judge = SVC(gamma="scale").fit(X / 16, y)
     sampler = DCGANOverSampler(
         sampling_strategy={label: int(np.sum(y == label)) + 300},
         random_state=seed,
-        **({} if epochs is None else {"epochs": epochs}),
+        **({} if updates is None else {"updates": updates}),
     )
     X_res, _ = sampler.fit_resample(X.reshape(-1, 8, 8, 1), y)
     new = X_res[len(X) :].reshape(-1, 64) / 16
@@ -35,13 +35,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--classes", type=int, nargs="+", default=[3, 8])
-    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--updates", type=int, default=None)
     args = parser.parse_args(argv)
     shares = []
     for label in args.classes:
         for seed in args.seeds:
             start = time.perf_counter()
-            share = recognised_share(label, seed, args.epochs)
+            share = recognised_share(label, seed, args.updates)
             shares.append(share)
             print(
                 f"class {label} seed {seed}: {share:.1%} recognised "

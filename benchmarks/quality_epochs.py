@@ -2,11 +2,12 @@
 
 On the imbalanced digits of :func:`gansampler.datasets.load_imbalanced_digits`
 (class 9 keeps 18 images, class 5 51, class 2 106), one
-``DCGANOverSampler(choose_generator=True, snapshot_dir=...)`` grows the chosen
-classes with its defaults (``epochs='auto'``: about 1,000 generator updates per
-class; ``snapshot_every=None``: ten checkpoints per class). Then, for each
-class and each checkpoint, the saved generator (``epoch_NNNN.keras``) draws
-the same 500 noise vectors, and its images are scored:
+``DCGANOverSampler(snapshot_dir=...)`` grows the chosen classes with its
+defaults (``validation_fraction=0.2``: the checkpoint is chosen;
+``updates='auto'``: about 1,000 generator updates per class;
+``snapshot_every=None``: ten checkpoints per class). Then, for each class and
+each checkpoint, the saved generator (``epoch_NNNN.keras``) draws the same 500
+noise vectors, and its images are scored:
 
 * ``auto``: the score the automatic choice used, from ``quality_[c]["scores"]``
   (kernel distance in pixel space against the images of the class held back
@@ -24,7 +25,7 @@ the same 500 noise vectors, and its images are scored:
   digits labels as the class (the judge of docs/quality.md): the stand-in for
   "what a person sees".
 
-A second sampler with ``choose_generator=False`` (same seed, same snapshots)
+A second sampler with ``validation_fraction=None`` (same seed, same snapshots)
 is timed in the same run for the cost of the choice; the number of scorings
 is counted from ``quality_``.
 
@@ -62,14 +63,14 @@ CHOSEN_COLOUR = "tab:red"
 BEST_SVM_COLOUR = "tab:blue"
 
 
-def fit(X, y, classes, seed, choose, snapshot_dir, epochs="auto"):
+def fit(X, y, classes, seed, choose, snapshot_dir, updates="auto"):
     counts = {c: int(np.sum(y == c)) for c in classes}
     sampler = DCGANOverSampler(
         sampling_strategy={c: n + 100 for c, n in counts.items()},
         random_state=seed,
-        choose_generator=choose,
+        validation_fraction=0.2 if choose else None,
         snapshot_dir=snapshot_dir,
-        epochs=epochs,
+        updates=updates,
     )
     start, cpu_start = time.perf_counter(), time.process_time()
     sampler.fit_resample(X, y)
@@ -209,10 +210,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-generated", type=int, default=500)
     parser.add_argument(
-        "--epochs",
+        "--updates",
         type=lambda v: v if v == "auto" else int(v),
         default="auto",
-        help="the sampler's epochs (default 'auto': about 1,000 updates per class)",
+        help="the sampler's generator updates per class (default 'auto')",
     )
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--figures", type=Path, default=FIGURES)
@@ -245,11 +246,11 @@ def main(argv=None):
         args.seed,
         True,
         out / "snapshots",
-        args.epochs,
+        args.updates,
     )
     scorings = sum(len(sampler.quality_[c]["scores"]) for c in args.classes)
     print(
-        f"fit with choose_generator=True: {t_choose[0]:.1f} s wall, "
+        f"fit with validation_fraction=0.2: {t_choose[0]:.1f} s wall, "
         f"{t_choose[1]:.1f} s CPU ({scorings} scorings)",
         flush=True,
     )
@@ -262,10 +263,10 @@ def main(argv=None):
             args.seed,
             False,
             out / "snapshots_no_choice",
-            args.epochs,
+            args.updates,
         )
         print(
-            f"fit with choose_generator=False: {t_plain[0]:.1f} s wall, "
+            f"fit with validation_fraction=None: {t_plain[0]:.1f} s wall, "
             f"{t_plain[1]:.1f} s CPU",
             flush=True,
         )
@@ -376,7 +377,7 @@ def main(argv=None):
         "ratio_wall": None if t_plain is None else t_choose[0] / t_plain[0],
         "ratio_cpu": None if t_plain is None else t_choose[1] / t_plain[1],
         "monitor_scorings": scorings,
-        "epochs": args.epochs,
+        "updates": args.updates,
         "total_seconds": time.perf_counter() - run_start,
         "classes": {
             str(label): {k: v for k, v in r.items() if k != "rows"}
@@ -386,7 +387,7 @@ def main(argv=None):
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     if t_plain is not None:
         print(
-            f"\nchoose_generator cost: wall {t_choose[0]:.1f} s vs {t_plain[0]:.1f} s "
+            f"\nthe choice's cost: wall {t_choose[0]:.1f} s vs {t_plain[0]:.1f} s "
             f"(ratio {t_choose[0] / t_plain[0]:.2f}), CPU {t_choose[1]:.1f} s vs "
             f"{t_plain[1]:.1f} s (ratio {t_choose[1] / t_plain[1]:.2f})"
         )

@@ -1,8 +1,8 @@
 """Generated digits recognised by an SVM trained on real digits, for small classes.
 
 Trains the GAN of class 9 or 5 on 18 or 51 real images (plus class 0) for the
-given epoch counts (one batch per epoch) and prints the share of 200 generated
-images labelled as the intended class.
+given generator update budgets (one batch per epoch: an update is an epoch)
+and prints the share of 200 generated images labelled as the intended class.
 
     python benchmarks/quality_small_classes.py 300 1000
 """
@@ -19,7 +19,9 @@ from gansampler import DCGANOverSampler
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("epochs", type=int, nargs="+", help="epoch counts to try")
+    parser.add_argument(
+        "updates", type=int, nargs="+", help="generator update budgets to try"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[18, 51])
     parser.add_argument("--classes", type=int, nargs="+", default=[9, 5])
     parser.add_argument("--n-new", type=int, default=200)
@@ -36,21 +38,21 @@ def main(argv=None):
                     rng.choice(np.flatnonzero(y == label), n, replace=False),
                 ]
             )
-            for epochs in args.epochs:
+            for updates in args.updates:
                 start = time.time()
                 sampler = DCGANOverSampler(
-                    epochs=epochs,
+                    updates=updates,
                     random_state=0,
                     sampling_strategy={label: n + args.n_new},
                 )
                 X_res, _ = sampler.fit_resample(X[keep].reshape(-1, 8, 8, 1), y[keep])
                 new = X_res[len(keep) :].reshape(-1, 64) / 16
                 share = float(np.mean(judge.predict(new) == label))
-                rows.append((n, label, epochs, share))
+                rows.append((n, label, updates, share))
                 print(
                     n,
                     label,
-                    epochs,
+                    updates,
                     f"{share:.2f}",
                     f"{time.time() - start:.1f}s",
                     flush=True,

@@ -1,8 +1,8 @@
 """The documentation start page's sample run: ``gansampler compare`` on the digits.
 
 Runs the command with its defaults (the imbalanced digits, 3 folds, GAN
-epochs 'auto': about 1,000 generator updates per class, classifier epochs
-10), as a new user would, and writes into ``docs/start/``:
+updates 'auto': 1,000 generator updates per class on a CPU, classifier epochs
+'auto'), as a new user would, and writes into ``docs/start/``:
 
 * ``compare_digits.txt``: what the command printed (the table, its run time
   and the paired tests);
@@ -11,12 +11,12 @@ epochs 'auto': about 1,000 generator updates per class, classifier epochs
 * ``run.txt``: when, on what machine and with which code it ran.
 
 The start page shows these files as they are; rerun this script after a
-change of the defaults (the GAN recipe, the classifier) to refresh them::
+change of the defaults (the GAN's, the classifier's) to refresh them::
 
     KERAS_BACKEND=tensorflow python benchmarks/start_page.py
 
 ``--out`` writes elsewhere, and options after ``--`` go to the command (a
-quick trial: ``-- --folds 2 --epochs 1 --classifier-epochs 1``).
+quick trial: ``-- --folds 2 --updates 1 --classifier-epochs 1``).
 """
 
 import argparse

@@ -10,7 +10,7 @@ process (``ru_maxrss``), the peak use of GPU 0 by the backend's allocator
 
     KERAS_BACKEND=tensorflow python benchmarks/worker_memory.py
     KERAS_BACKEND=tensorflow python benchmarks/worker_memory.py \\
-        --sizes 64 128 --channels 1 --n-images 200 --n-new 500 --epochs 2 \\
+        --sizes 64 128 --channels 1 --n-images 200 --n-new 500 --updates 2 \\
         --batch-size 32
 
 ``--two-workers`` instead fits two such classes with ``n_jobs=2`` (two joblib
@@ -75,7 +75,7 @@ def _device_peak_mib():
     return round(tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20)
 
 
-def child(size, channels, n_images, n_new, epochs, batch_size):
+def child(size, channels, n_images, n_new, updates, batch_size):
     """One case, in this process; prints one JSON line."""
     start_rss = _rss_mib()
     import keras
@@ -95,7 +95,7 @@ def child(size, channels, n_images, n_new, epochs, batch_size):
     y = np.array([0] * n_other + [1] * n_images)
     sampler = DCGANOverSampler(
         sampling_strategy={1: n_images + n_new},
-        epochs=epochs,
+        updates=updates,
         batch_size=batch_size,
         random_state=0,
     )
@@ -109,7 +109,7 @@ def child(size, channels, n_images, n_new, epochs, batch_size):
                 "image": f"{size}x{size}x{channels}",
                 "n_images": n_images,
                 "n_new": n_new,
-                "epochs": epochs,
+                "updates": updates,
                 "batch_size": batch_size,
                 "python_start_mib": round(start_rss),
                 "after_import_mib": round(import_rss),
@@ -126,7 +126,7 @@ def child(size, channels, n_images, n_new, epochs, batch_size):
     )
 
 
-def two_workers(size, n_images, n_new, epochs):
+def two_workers(size, n_images, n_new, updates):
     """Two classes, two joblib workers; prints one JSON line: ok or the error."""
     import numpy as np
 
@@ -137,7 +137,7 @@ def two_workers(size, n_images, n_new, epochs):
     y = np.array([0] * 8 + [1] * n_images + [2] * n_images)
     strategy = {1: n_images + n_new, 2: n_images + n_new}
     sampler = DCGANOverSampler(
-        sampling_strategy=strategy, epochs=epochs, n_jobs=2, random_state=0
+        sampling_strategy=strategy, updates=updates, n_jobs=2, random_state=0
     )
     t0 = time.perf_counter()
     try:
@@ -170,7 +170,7 @@ def main(argv=None):
     parser.add_argument("--channels", type=int, nargs="+", default=[1])
     parser.add_argument("--n-images", type=int, default=200)
     parser.add_argument("--n-new", type=int, default=500)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--updates", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
         "--two-workers",
@@ -180,7 +180,7 @@ def main(argv=None):
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.two_workers:
-        two_workers(args.sizes[0], args.n_images, args.n_new, args.epochs)
+        two_workers(args.sizes[0], args.n_images, args.n_new, args.updates)
         return
     if args.child:
         child(
@@ -188,7 +188,7 @@ def main(argv=None):
             args.channels[0],
             args.n_images,
             args.n_new,
-            args.epochs,
+            args.updates,
             args.batch_size,
         )
         return
@@ -215,8 +215,8 @@ def main(argv=None):
                     str(args.n_images),
                     "--n-new",
                     str(args.n_new),
-                    "--epochs",
-                    str(args.epochs),
+                    "--updates",
+                    str(args.updates),
                     "--batch-size",
                     str(args.batch_size),
                 ],

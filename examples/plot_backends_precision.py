@@ -77,7 +77,7 @@ X, y = load_imbalanced_digits(return_X_y=True)
 results = {}
 for precision in ("float32", "bfloat16"):
     sampler = DCGANOverSampler(
-        sampling_strategy={9: 60}, epochs=200, precision=precision, random_state=0
+        sampling_strategy={9: 60}, updates=200, precision=precision, random_state=0
     )
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
@@ -109,7 +109,7 @@ for row, (precision, (sampler, seconds)) in zip(axes, results.items(), strict=Tr
 # On a GPU machine
 # ----------------
 # A typical run on a GPU, with the backend chosen in the shell, mixed
-# precision and the default ``epochs='auto'``:
+# precision and the default ``updates='auto'``:
 #
 # .. code-block:: python
 #

@@ -9,7 +9,7 @@ generator to use. gansampler gives that operator numbers.
 
 * While it trains, :class:`~gansampler.DCGANOverSampler` scores the generator
   at every checkpoint against real images of the class that it held back from
-  training, and keeps the best checkpoint (``choose_generator=True``, the
+  training, and keeps the best checkpoint (``validation_fraction=0.2``, the
   default). ``quality_`` records the scores and the choice.
 * After training, :mod:`gansampler.metrics` measures generated images against
   real ones on features of a small CNN trained on the task's own images
@@ -52,7 +52,10 @@ print(len(train_fives), "fives to train on,", len(heldout_fives), "held out")
 samplers = {}
 for epochs in (30, 300):
     sampler = DCGANOverSampler(
-        sampling_strategy={5: 250}, epochs=epochs, random_state=0
+        # Class 5 trains on 41 images, one batch: an update is an epoch.
+        sampling_strategy={5: 250},
+        updates=epochs,
+        random_state=0,
     )
     sampler.fit_resample(X_fit, y_fit)
     samplers[epochs] = sampler
@@ -83,7 +86,7 @@ ax.legend()
 # Here the score keeps improving to the last epoch, so the last checkpoint is
 # chosen. When a longer training makes the images worse again (as the article
 # warns it can), an earlier checkpoint is kept instead, and the output cannot
-# be worse than the best one seen. ``choose_generator=False`` keeps the last.
+# be worse than the best one seen. ``validation_fraction=None`` keeps the last.
 
 # %%
 # Features learned from the task's own images

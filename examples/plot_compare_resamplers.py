@@ -98,7 +98,7 @@ resamplers = {
     "none": "passthrough",
     "smote": SMOTE(random_state=0),
     "random_under": RandomUnderSampler(random_state=0),
-    "dcgan": DCGANOverSampler(image_shape=IMAGE_SHAPE, epochs=150, random_state=0),
+    "dcgan": DCGANOverSampler(image_shape=IMAGE_SHAPE, updates=150, random_state=0),
 }
 
 

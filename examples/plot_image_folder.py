@@ -92,7 +92,7 @@ figure = plot_image_grid(X[y == "scratch"], n_columns=12, title="real scratches"
 # ------------------------------
 # The sampler takes the uint8 images as they are and returns uint8 images in
 # 0-255. The labels may be strings.
-sampler = DCGANOverSampler(epochs=300, random_state=0)
+sampler = DCGANOverSampler(updates=300, random_state=0)
 X_res, y_res = sampler.fit_resample(X, y)
 print(X_res.dtype, sorted(Counter(y_res.tolist()).items()))
 
@@ -102,12 +102,12 @@ figure = plot_image_grid(
 )
 
 # %%
-# 300 epochs of one batch of 12 images are few: the generated rings are
-# rough and noisy, and the scratches, the very thing the class is about, are
-# hard to see. ``epochs='auto'`` (the default, about 1,000 generator updates
-# per class) trains longer; but with a dozen images a GAN has little to learn
-# from, and copies (random over-sampling) may serve a classifier as well.
-# Look at the images before using them, and compare on held-out data
+# 300 updates (each an epoch of one batch of 12 images) are few: the generated
+# rings are rough and noisy, and the scratches, the very thing the class is
+# about, are hard to see. ``updates='auto'`` (the default, 1,000 generator
+# updates per class on a CPU) trains longer; but with a dozen images a GAN has
+# little to learn from, and copies (random over-sampling) may serve a classifier
+# as well. Look at the images before using them, and compare on held-out data
 # (:ref:`sphx_glr_auto_examples_plot_compare_resamplers.py`).
 
 # %%
@@ -131,7 +131,7 @@ print(generated.images.shape, sorted(Counter(generated.target.tolist()).items())
 # ``gansampler balance`` loads a folder, trains a GAN per class that has to
 # grow and writes only the generated images into a new folder::
 #
-#     gansampler balance parts --out generated --epochs auto
+#     gansampler balance parts --out generated --updates auto
 #
 # ``gansampler balance --help`` lists its options (``--image-size``,
 # ``--channels``, ``--sampling-strategy``, ``--precision``, ...).

@@ -10,7 +10,7 @@ to the originals.
 
 This tutorial balances scikit-learn's 8x8 digits, made imbalanced, and looks at
 the images the generators drew. The GANs train with the default budget
-(``epochs='auto'``, about 1,000 generator updates per class); so that the page
+(``updates='auto'``: 1,000 generator updates per class on a CPU); so that the page
 builds in half a minute on a CPU, only the three smallest classes grow.
 """
 

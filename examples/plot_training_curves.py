@@ -45,7 +45,7 @@ snapshots = Path(tempfile.mkdtemp()) / "snapshots"
 
 sampler = DCGANOverSampler(
     sampling_strategy={9: 60},
-    epochs=300,
+    updates=300,
     snapshot_dir=snapshots,
     verbose=1,
     random_state=0,
@@ -93,7 +93,7 @@ print((folder / "summary.txt").read_text())
 
 # %%
 # The grids show the generator learning: noise first, then strokes, then
-# rough nines. 300 updates are few; the default ``epochs='auto'`` gives every
+# rough nines. 300 updates are few; the default ``updates='auto'`` gives every
 # class about 1,000, which on the digits made clearly recognisable images.
 grids = sorted(folder.glob("epoch_*.png"))
 shown = [grids[0], grids[2], grids[5], grids[-1]]
@@ -106,7 +106,7 @@ for ax, path in zip(axes, shown, strict=True):
 # %%
 # Which checkpoint is used
 # ------------------------
-# With ``choose_generator=True`` (the default) the sampler scores every
+# With ``validation_fraction=0.2`` (the default) the sampler scores every
 # checkpoint against real images of the class and keeps the best one, so a
 # later, worse epoch cannot spoil the output. ``quality_`` records the choice
 # (:ref:`sphx_glr_auto_examples_plot_choose_generator.py` looks at it closely).
@@ -137,7 +137,7 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always", GANTrainingWarning)
     failing = DCGANOverSampler(
         sampling_strategy={9: 60},
-        epochs=300,
+        updates=300,
         d_learning_rate=1e-2,
         g_learning_rate=1e-5,
         label_smoothing=0.0,

@@ -1,6 +1,5 @@
 """DCGANOverSampler: an imbalanced-learn over-sampler that trains a DC-GAN per class."""
 
-import math
 import os
 from functools import partial
 from numbers import Integral, Real
@@ -16,16 +15,21 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from ._fit_settings import (
+    check_before_training,
+    check_counts,
+    epochs_for,
+    gan_settings,
+    n_held_back,
+    resolve_settings,
+)
 from ._fit_state import kept_on_failure
 from ._pickled import pickled
-from .architectures import NORMALIZATIONS, UPSAMPLINGS
-from .augment import check_policy
-from .labels import label_text
-from .recipes import RECIPES, TECHNIQUES, resolve_recipe
+from .architectures import ARCHITECTURES, NORMALIZATIONS, UPSAMPLINGS
+from .recipes import DEFAULTS
 from .training import (
     LOSSES,
     CheckpointMonitor,
-    GANSettings,
     device_for,
     train_gan,
     trainer_for,
@@ -33,27 +37,8 @@ from .training import (
 
 __all__ = ["DCGANOverSampler"]
 
-# Classes smaller than this hold no images back for choose_generator.
-MIN_HOLD_OUT_CLASS = 10
-
 # Generated images are drawn in chunks of this many, so memory stays bounded.
 GENERATION_CHUNK = 256
-
-
-def _check_counts(sampling_strategy, y):
-    """Refuse sample counts that are not integers, as imbalanced-learn does.
-
-    imbalanced-learn's own samplers fail on them deep inside numpy; this says
-    which class and count, before any training.
-    """
-    for label, n_new in sampling_strategy.items():
-        if not isinstance(n_new, Integral) or isinstance(n_new, bool | np.bool_):
-            target = n_new + np.count_nonzero(y == label)
-            raise TypeError(
-                f"sampling_strategy asks for {target!r} samples of class "
-                f"{label_text(label)}: sample counts must be integers, as in "
-                "every imbalanced-learn sampler."
-            )
 
 
 class DCGANOverSampler(BaseOverSampler):
@@ -62,17 +47,16 @@ class DCGANOverSampler(BaseOverSampler):
     For each class that ``sampling_strategy`` asks to grow, ``fit_resample``
     trains a deep convolutional GAN on that class's images, then appends as
     many generated images as requested (or, with ``generated_fraction``
-    below 1, generated images and copies of the class's own images). How the
-    GANs are trained is a ``recipe``: ``"article"``, the recipe of the
-    article "Conquer class-imbalanced dataset issues using GANs" (strided
-    convolutions, batch normalisation, Adam with separate learning rates, one
-    discriminator update on an all-real and one on an all-fake batch per
-    generator update), or ``"default"``, the recipe the project's study chose
-    inside training folds: the article's with a generator that upsamples by
-    resizing and convolving, which leaves no checkerboard pattern
-    (docs/gan_study.md). Every technique parameter left at
-    None takes the recipe's value (:mod:`gansampler.recipes`); ``recipe_``
-    shows what was used.
+    below 1, generated images and copies of the class's own images). The
+    defaults follow the article "Conquer class-imbalanced dataset issues
+    using GANs" (strided convolutions, batch normalisation, Adam with separate
+    learning rates, one discriminator update on an all-real and one on an
+    all-fake batch per generator update) with the change the project's study
+    chose inside training folds: a generator that upsamples by resizing and
+    convolving, which leaves no checkerboard pattern (docs/gan_study.md). The
+    article's own recipe is one preset away:
+    ``DCGANOverSampler(**gansampler.recipes.ARTICLE)``. ``settings_`` shows
+    every setting a fit used.
 
     Images may be given as ``(n, H, W, C)``, ``(n, H, W)``, or flattened
     ``(n, H*W*C)`` together with ``image_shape``; the output has the same
@@ -95,106 +79,101 @@ class DCGANOverSampler(BaseOverSampler):
         ``(H, W)`` or ``(H, W, C)``: the shape of one image when ``X`` is 2-D
         with one flattened image per row. Leave None for 3-D or 4-D ``X`` and
         for tabular data.
-    recipe : {'default', 'article'}, default='default'
-        Where the technique parameters left at None come from.
     architecture : {'auto', 'conv', 'seed', 'dense'}, default='auto'
         ``'conv'``: DC-GAN networks sized for the images (8x8 and larger);
-        ``'seed'``: the article's exact 128x128 networks; ``'dense'``:
-        fully-connected networks; ``'auto'``: ``'conv'`` for images,
+        ``'seed'``: the article's exact 128x128 networks, whose widths,
+        normalisation and upsampling are fixed; ``'dense'``: fully-connected
+        networks for rows of values; ``'auto'``: ``'conv'`` for images,
         ``'dense'`` for tabular data. See :mod:`gansampler.architectures`.
-        ``'seed'`` and ``'dense'`` ignore the recipe's upsampling and
-        discriminator normalisation (and ``'dense'`` its augmentation).
     latent_dim : int, default=100
         Size of the generator's noise vector.
-    epochs : int or 'auto', default='auto'
-        Passes over each class's images. ``'auto'``: enough epochs for about
-        ``updates`` generator updates per class (``ceil(updates /
-        n_batches)``), so that small classes, which have few batches per
-        epoch, train as long as large ones.
-    updates : int or None, default=None
-        The training budget of ``epochs='auto'``: generator updates per class
-        (and for the pretraining). None: the recipe's.
+    updates : int or 'auto', default='auto'
+        The training budget: generator updates per class (and for the
+        pretraining). Each class trains ``ceil(updates / n_batches)`` epochs,
+        so that small classes, which have few batches per epoch, train as long
+        as large ones. ``'auto'``: the device's budget,
+        :func:`gansampler.training.default_updates`.
     batch_size : int, default=32
         Images per batch (capped at the class size). Each epoch uses
         ``n_class // batch_size`` full batches in a new random order.
-    d_learning_rate, g_learning_rate : float or None, default=None
-        Adam learning rates of the discriminator and the generator. None: the
-        recipe's (article: 1e-3 and 1e-4).
-    beta_1 : float, default=0.5
-        Adam's first-moment decay for both networks.
-    generator_filters : int, default=32
+    d_learning_rate : float, default=1e-3
+        Adam learning rate of the discriminator (the article's).
+    g_learning_rate : float, default=1e-4
+        Adam learning rate of the generator (the article's). Both optimizers
+        use Adam's ``beta_1=0.5``, the DCGAN value.
+    generator_filters : int or 'auto', default='auto'
         Width of the ``'conv'`` generator (filters of its last upsampling
-        block) or of the ``'dense'`` generator (units).
-    discriminator_filters : int, default=16
+        block) or of the ``'dense'`` generator (units). ``'auto'``: 32;
+        ``'seed'`` has fixed widths and refuses a number.
+    discriminator_filters : int or 'auto', default='auto'
         Width of the ``'conv'`` discriminator (filters of its first layer) or
-        of the ``'dense'`` discriminator (units).
-    batch_norm : bool or None, default=None
-        Batch normalisation in the generator (tip 3), and in the
-        discriminator when ``discriminator_norm`` resolves to None. None: on
-        for ``'conv'`` and ``'dense'``, off for ``'seed'``.
-    discriminator_norm : {'batch', 'spectral', 'none'} or None, default=None
+        of the ``'dense'`` discriminator (units). ``'auto'``: 16; ``'seed'``
+        has fixed widths and refuses a number.
+    batch_norm : bool or 'auto', default='auto'
+        Batch normalisation in the generator (tip 3), and in the ``'conv'``
+        discriminator through ``discriminator_norm='auto'``. ``'auto'``: on
+        for ``'conv'`` and ``'dense'``, off for ``'seed'``, whose printed
+        networks have none (it refuses True).
+    discriminator_norm : {'auto', 'batch', 'spectral', 'none'}, default='auto'
         Normalisation of the ``'conv'`` discriminator: batch normalisation,
         spectral normalisation (:class:`keras.layers.SpectralNormalization`)
-        or none. None: the recipe's (article: as ``batch_norm``).
-    upsampling : {'transposed', 'resize'} or None, default=None
-        Upsampling of the ``'conv'`` generator: stride-2 transposed
-        convolutions (the article's), or nearest-neighbour resizing followed
-        by a convolution, which leaves no checkerboard pattern. None: the
-        recipe's.
-    loss : {'bce', 'hinge'} or None, default=None
+        or none. ``'auto'``: ``'batch'`` when ``batch_norm`` is on, else
+        ``'none'``; the ``'seed'`` and ``'dense'`` discriminators have no
+        normalisation and refuse the others.
+    upsampling : {'auto', 'resize', 'transposed'}, default='auto'
+        Upsampling of the ``'conv'`` generator: nearest-neighbour resizing
+        followed by a convolution, which leaves no checkerboard pattern, or
+        stride-2 transposed convolutions (the article's). ``'auto'``:
+        ``'resize'`` for ``'conv'``; ``'seed'`` has transposed convolutions
+        (it refuses ``'resize'``), ``'dense'`` no upsampling (it refuses
+        both).
+    loss : {'bce', 'hinge'}, default='bce'
         The GAN loss: the article's binary cross-entropy or the hinge loss.
-        None: the recipe's.
-    label_smoothing : float or None, default=None
-        One-sided label smoothing (``loss='bce'``): the discriminator's target
-        for real images is ``1 - label_smoothing``, so it cannot become
+    label_smoothing : float, default=0.1
+        One-sided label smoothing of ``loss='bce'``: the discriminator's
+        target for real images is ``1 - label_smoothing``, so it cannot become
         arbitrarily confident, the usual way its loss falls to 0 and training
-        fails (tip 8). None: the recipe's (article: 0.1, an addition to the
-        article; docs/results.md says why).
-    augmentation : str, tuple of str or None, default=None
+        fails (tip 8; an addition to the article, docs/results.md says why).
+        ``loss='hinge'`` has no target and needs ``label_smoothing=0``.
+    augmentation : str or tuple of str, default=()
         Differentiable augmentation (DiffAugment) of real and generated images
         before the discriminator, in both its and the generator's updates:
         names from :data:`gansampler.augment.POLICIES` (``'translation'``,
         ``'cutout'``, ``'color'``, ``'flip'``, ``'rot90'``), as a tuple or a
-        comma-separated string; ``''`` for none. Flips and rotations suit
-        images without a natural orientation. None: the recipe's.
-    generator_ema : float or None, default=None
-        Decay of an exponential moving average of the generator's weights;
-        the average is what checkpoints score and what generates the samples.
-        0 turns it off. None: the recipe's (article: off).
+        comma-separated string; ``()`` or ``''`` for none. Flips and
+        rotations suit images without a natural orientation. Images only
+        (``'dense'`` refuses it).
+    generator_ema : float, default=0.0
+        Decay of an exponential moving average of the generator's weights
+        (e.g. 0.99); the average is what checkpoints score and what generates
+        the samples. 0: off, the generator's own weights.
     generator_dropout : float, default=0.0
         Dropout rate in the generator (tip 7 suggests 0.5).
-    pretrain : bool or None, default=None
+    pretrain : bool, default=False
         Transfer from the fold: first train one GAN on all the training images
         of every class (once per fit; the images each class holds back for
-        ``choose_generator`` excluded), then fine-tune a copy of it for each
-        class that grows. ``pretrain_history_`` holds the pretraining.
-        None: the recipe's.
-    freeze_discriminator : int or None, default=None
-        With ``pretrain``, the number of the discriminator's first blocks
+        ``validation_fraction`` excluded), then fine-tune a copy of it for
+        each class that grows. ``pretrain_history_`` holds the pretraining.
+    freeze_discriminator : int, default=0
+        With ``pretrain=True``, the number of the discriminator's first blocks
         (convolutions with what follows them) kept frozen while fine-tuning
-        (FreezeD). None: the recipe's.
-    generated_fraction : float or None, default=None
+        (FreezeD); without it, only 0 is accepted.
+    generated_fraction : float, default=1.0
         Share of each class's new samples that is generated; the rest are
         copies of the class's own samples drawn at random, as random
-        over-sampling draws them. 0 trains no GAN. None: the recipe's.
-    reuse_fakes : bool or None, default=None
-        Let one batch of generated images per step serve both the
-        discriminator's update on fakes and the generator's update, as the
-        PyTorch DCGAN example does (a generator forward pass fewer per step).
-        False: fresh noise for each, as in the article. None: the recipe's.
-    choose_generator : bool, default=True
-        Score the generator at each checkpoint (about ten per class) against
-        real images of the class held back from training, and keep the best
-        checkpoint, so that more epochs cannot make the output worse. The score
-        is the kernel distance (KID) in pixel space, pooled to at most 16x16.
-        Classes with fewer than 10 images hold nothing back and are scored
-        against their training images. ``quality_`` reports the choice.
-        Without it, a class whose generator collapses (mode collapse) keeps
-        its last checkpoint before the collapse.
-    validation_fraction : float, default=0.2
-        Share of each class's images held back for ``choose_generator``. A
-        fraction that would hold back every image of a class to be generated
-        is refused before any training.
+        over-sampling draws them. 0 trains no GAN.
+    validation_fraction : float or None, default=0.2
+        Share of each class's images held back from training to choose its
+        generator: the generator is scored at each checkpoint (about ten per
+        class) against them and the best checkpoint is kept, so that more
+        updates cannot make the output worse. The score is the kernel
+        distance (KID) in pixel space, pooled to at most 16x16. Classes with
+        fewer than 10 images hold nothing back and are scored against their
+        training images; a fraction that would hold back every image of a
+        class to be generated is refused before any training. ``quality_``
+        reports the choice. None: hold nothing back and choose no checkpoint;
+        a class keeps its last generator, or its last checkpoint before a
+        detected mode collapse.
     snapshot_dir : str or path-like, default=None
         Folder for snapshots: per class a sub-folder with, at each checkpoint,
         a 7x7 grid of generated images (PNG), the generator (``.keras``) and
@@ -236,9 +215,13 @@ class DCGANOverSampler(BaseOverSampler):
     ----------
     sampling_strategy_ : dict
         Maps each class to the number of samples added.
-    recipe_ : dict
-        The technique settings the fit used (the recipe's, with the
-        parameters given in place).
+    settings_ : dict
+        Every GAN setting the fit used, each ``'auto'`` resolved: the
+        ``architecture``, then one value per name of
+        :data:`gansampler.recipes.DEFAULTS` (``updates`` as a number,
+        ``augmentation`` as a tuple, Adam's ``beta_1``); None where the
+        architecture fixes a width (``'seed'``) or has no upsampling
+        (``'dense'``).
     generators_ : dict
         Maps each class that got generated samples to its trained generator,
         a ``keras.Model`` that turns noise of shape ``(n, latent_dim)`` into
@@ -247,9 +230,9 @@ class DCGANOverSampler(BaseOverSampler):
     quality_ : dict
         Maps each such class to the choice of its generator:
         ``chosen_epoch`` and its ``kernel_distance`` (None when
-        ``choose_generator=False``), ``scores`` as ``(epoch, kernel distance)``
-        pairs per checkpoint, ``collapsed_at``, the epoch of a detected
-        mode collapse or None, ``snapshot_folder``, where the class's
+        ``validation_fraction=None``), ``scores`` as ``(epoch, kernel
+        distance)`` pairs per checkpoint, ``collapsed_at``, the epoch of a
+        detected mode collapse or None, ``snapshot_folder``, where the class's
         snapshots of this fit went (None without ``snapshot_dir``), and
         ``pretrained``, whether it was fine-tuned from the pretrained GAN.
     history_ : dict
@@ -276,8 +259,11 @@ class DCGANOverSampler(BaseOverSampler):
     new samples class by class in the order of ``sampling_strategy_`` (for a
     class, its generated samples, then its copies). Neither the caller's
     arrays, Keras' global dtype policy, nor the global random seeds are
-    changed. What the recipes do to a classifier is measured in
-    docs/results.md and docs/gan_study.md.
+    changed. Parameters that do not go together (``loss='hinge'`` with
+    label smoothing, a width for the ``'seed'`` networks, ...) are refused at
+    the start of ``fit_resample``, before any training, by a ValueError that
+    names both. What the defaults and the article's recipe do to a classifier
+    is measured in docs/results.md and docs/gan_study.md.
 
     Examples
     --------
@@ -287,7 +273,7 @@ class DCGANOverSampler(BaseOverSampler):
     >>> rng = np.random.default_rng(0)
     >>> X = rng.integers(0, 256, size=(60, 8, 8, 1), dtype=np.uint8)
     >>> y = np.array([0] * 50 + [1] * 10)
-    >>> sampler = DCGANOverSampler(epochs=2, random_state=0)
+    >>> sampler = DCGANOverSampler(updates=2, random_state=0)
     >>> X_res, y_res = sampler.fit_resample(X, y)
     >>> X_res.shape, X_res.dtype, sorted(Counter(y_res.tolist()).items())
     ((100, 8, 8, 1), dtype('uint8'), [(0, 50), (1, 50)])
@@ -295,38 +281,39 @@ class DCGANOverSampler(BaseOverSampler):
     True
     >>> sorted(sampler.history_[1])
     ['d_acc_fake', 'd_acc_real', 'd_loss_fake', 'd_loss_real', 'g_loss']
-    >>> sampler.recipe_["upsampling"]
-    'resize'
+    >>> sampler.settings_["upsampling"], sampler.settings_["updates"]
+    ('resize', 2)
     """
 
     _parameter_constraints = {
         **BaseOverSampler._parameter_constraints,
         "image_shape": [tuple, list, None],
-        "recipe": [StrOptions(set(RECIPES))],
-        "architecture": [StrOptions({"auto", "conv", "seed", "dense"})],
+        "architecture": [StrOptions({"auto", *ARCHITECTURES})],
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "updates": [Interval(Integral, 1, None, closed="left"), None],
+        "updates": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "d_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "g_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "generator_filters": [Interval(Integral, 1, None, closed="left")],
-        "discriminator_filters": [Interval(Integral, 1, None, closed="left")],
-        "batch_norm": ["boolean", None],
-        "discriminator_norm": [StrOptions(set(NORMALIZATIONS)), None],
-        "upsampling": [StrOptions(set(UPSAMPLINGS)), None],
-        "loss": [StrOptions(set(LOSSES)), None],
-        "label_smoothing": [Interval(Real, 0, 0.5, closed="left"), None],
-        "augmentation": [str, tuple, list, None],
-        "generator_ema": [Interval(Real, 0, 1, closed="left"), None],
+        "d_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "g_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "generator_filters": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "discriminator_filters": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "batch_norm": ["boolean", StrOptions({"auto"})],
+        "discriminator_norm": [StrOptions({"auto", *NORMALIZATIONS})],
+        "upsampling": [StrOptions({"auto", *UPSAMPLINGS})],
+        "loss": [StrOptions(set(LOSSES))],
+        "label_smoothing": [Interval(Real, 0, 0.5, closed="left")],
+        "augmentation": [str, tuple, list],
+        "generator_ema": [Interval(Real, 0, 1, closed="left")],
         "generator_dropout": [Interval(Real, 0, 1, closed="left")],
-        "pretrain": ["boolean", None],
-        "freeze_discriminator": [Interval(Integral, 0, None, closed="left"), None],
-        "generated_fraction": [Interval(Real, 0, 1, closed="both"), None],
-        "reuse_fakes": ["boolean", None],
-        "choose_generator": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "pretrain": ["boolean"],
+        "freeze_discriminator": [Interval(Integral, 0, None, closed="left")],
+        "generated_fraction": [Interval(Real, 0, 1, closed="both")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
@@ -335,37 +322,33 @@ class DCGANOverSampler(BaseOverSampler):
         "verbose": ["verbose"],
     }
 
+    # The GAN settings' defaults come from one table, gansampler.recipes.
     def __init__(
         self,
         *,
         sampling_strategy="auto",
         random_state=None,
         image_shape=None,
-        recipe="default",
         architecture="auto",
-        latent_dim=100,
-        epochs="auto",
-        updates=None,
-        batch_size=32,
-        d_learning_rate=None,
-        g_learning_rate=None,
-        beta_1=0.5,
-        generator_filters=32,
-        discriminator_filters=16,
-        batch_norm=None,
-        discriminator_norm=None,
-        upsampling=None,
-        loss=None,
-        label_smoothing=None,
-        augmentation=None,
-        generator_ema=None,
-        generator_dropout=0.0,
-        pretrain=None,
-        freeze_discriminator=None,
-        generated_fraction=None,
-        reuse_fakes=None,
-        choose_generator=True,
-        validation_fraction=0.2,
+        latent_dim=DEFAULTS["latent_dim"],
+        updates=DEFAULTS["updates"],
+        batch_size=DEFAULTS["batch_size"],
+        d_learning_rate=DEFAULTS["d_learning_rate"],
+        g_learning_rate=DEFAULTS["g_learning_rate"],
+        generator_filters=DEFAULTS["generator_filters"],
+        discriminator_filters=DEFAULTS["discriminator_filters"],
+        batch_norm=DEFAULTS["batch_norm"],
+        discriminator_norm=DEFAULTS["discriminator_norm"],
+        upsampling=DEFAULTS["upsampling"],
+        loss=DEFAULTS["loss"],
+        label_smoothing=DEFAULTS["label_smoothing"],
+        augmentation=DEFAULTS["augmentation"],
+        generator_ema=DEFAULTS["generator_ema"],
+        generator_dropout=DEFAULTS["generator_dropout"],
+        pretrain=DEFAULTS["pretrain"],
+        freeze_discriminator=DEFAULTS["freeze_discriminator"],
+        generated_fraction=DEFAULTS["generated_fraction"],
+        validation_fraction=DEFAULTS["validation_fraction"],
         snapshot_dir=None,
         snapshot_every=None,
         n_jobs=None,
@@ -376,15 +359,12 @@ class DCGANOverSampler(BaseOverSampler):
         super().__init__(sampling_strategy=sampling_strategy)
         self.random_state = random_state
         self.image_shape = image_shape
-        self.recipe = recipe
         self.architecture = architecture
         self.latent_dim = latent_dim
-        self.epochs = epochs
         self.updates = updates
         self.batch_size = batch_size
         self.d_learning_rate = d_learning_rate
         self.g_learning_rate = g_learning_rate
-        self.beta_1 = beta_1
         self.generator_filters = generator_filters
         self.discriminator_filters = discriminator_filters
         self.batch_norm = batch_norm
@@ -398,8 +378,6 @@ class DCGANOverSampler(BaseOverSampler):
         self.pretrain = pretrain
         self.freeze_discriminator = freeze_discriminator
         self.generated_fraction = generated_fraction
-        self.reuse_fakes = reuse_fakes
-        self.choose_generator = choose_generator
         self.validation_fraction = validation_fraction
         self.snapshot_dir = snapshot_dir
         self.snapshot_every = snapshot_every
@@ -446,146 +424,35 @@ class DCGANOverSampler(BaseOverSampler):
         X, y = validate_data(self, X=X, y=y, reset=True, allow_nd=True)
         return X, y, binarize_y
 
-    def _architecture(self, fmt):
-        if self.architecture == "auto":
-            return "conv" if fmt.is_image else "dense"
-        return self.architecture
-
-    def _techniques(self, fmt, architecture):
-        """The recipe's settings with the given parameters in place (``recipe_``).
-
-        The recipe's image-only settings are dropped where they do not apply
-        (the fixed ``'seed'`` and ``'dense'`` networks, tabular rows); given
-        explicitly, they reach the builders, which refuse them clearly.
-        """
-        given = {name: getattr(self, name) for name in TECHNIQUES}
-        techniques = resolve_recipe(self.recipe, **given)
-        article = RECIPES["article"]
-        if architecture != "conv":
-            for name in ("upsampling", "discriminator_norm"):
-                if given[name] is None:
-                    techniques[name] = article[name]
-        if not fmt.is_image and given["augmentation"] is None:
-            techniques["augmentation"] = ()
-        techniques["augmentation"] = check_policy(
-            techniques["augmentation"], fmt.sample_shape
-        )
-        return techniques
-
-    def _settings(self, architecture, fmt, techniques):
-        """The settings of this fit's trainers (see ``gansampler.training``)."""
-        return GANSettings(
-            architecture,
-            fmt.sample_shape,
-            latent_dim=self.latent_dim,
-            generator_filters=self.generator_filters,
-            discriminator_filters=self.discriminator_filters,
-            batch_norm=self.batch_norm,
-            generator_dropout=self.generator_dropout,
-            precision=self.precision,
-            d_learning_rate=techniques["d_learning_rate"],
-            g_learning_rate=techniques["g_learning_rate"],
-            beta_1=self.beta_1,
-            label_smoothing=techniques["label_smoothing"],
-            upsampling=techniques["upsampling"],
-            discriminator_norm=techniques["discriminator_norm"],
-            loss=techniques["loss"],
-            augmentation=techniques["augmentation"],
-            generator_ema=techniques["generator_ema"] or None,
-            reuse_fakes=techniques["reuse_fakes"],
-            jit_compile=self.jit_compile,
-        )
-
-    def _n_held_back(self, n_images):
-        """How many of a class's ``n_images`` are held back for scoring (0: none).
-
-        Classes smaller than ``MIN_HOLD_OUT_CLASS``, and those where the
-        fraction comes to fewer than 2 images, hold none back and are scored
-        against their training images.
-        """
-        n_held = round(self.validation_fraction * n_images)
-        if not self.choose_generator or n_images < MIN_HOLD_OUT_CLASS or n_held < 2:
-            return 0
-        return n_held
-
     def _hold_back(self, images, rng):
         """Split a class's images into (training, held back for scoring)."""
-        n_held = self._n_held_back(len(images))
+        n_held = n_held_back(self.validation_fraction, len(images))
         if not n_held:
             return images, images
         order = rng.permutation(len(images))
         return images[order[n_held:]], images[order[:n_held]]
 
     def _epochs(self, n_images):
-        if self.epochs != "auto":
-            return self.epochs
-        batch_size = min(self.batch_size, n_images)
-        n_batches = max(1, n_images // batch_size)
-        return math.ceil(self.recipe_["updates"] / n_batches)
-
-    def _check_before_training(self, y, plan, settings):
-        """Refuse, before any training, what would fail halfway through a fit."""
-        snapshot_dir = self.snapshot_dir
-        if snapshot_dir is not None and not os.fspath(snapshot_dir):
-            raise ValueError(
-                "snapshot_dir='' names no folder; pass a folder for the "
-                "snapshots, or None for none."
-            )
-        if snapshot_dir is not None and (
-            os.path.exists(snapshot_dir) and not os.path.isdir(snapshot_dir)
-        ):
-            raise NotADirectoryError(
-                f"snapshot_dir={os.fspath(snapshot_dir)!r} exists and is not a folder."
-            )
-        techniques = self.recipe_
-        frozen = techniques["freeze_discriminator"]
-        if frozen and not techniques["pretrain"]:
-            raise ValueError(
-                f"freeze_discriminator={frozen} freezes blocks of the pretrained "
-                "discriminator while fine-tuning; it needs pretrain=True."
-            )
-        if frozen and any(n_gen for _, _, n_gen in plan):
-            trainer_for(settings).trainable_mask(frozen)  # raises if too many
-        if self.choose_generator:
-            for label, _, n_gen in plan:
-                n_class = int(np.count_nonzero(y == label))
-                if n_gen and n_class < 2:
-                    raise ValueError(
-                        f"Class {label_text(label)} has {n_class} sample: "
-                        "choose_generator=True scores its generator against real "
-                        "samples of the class and needs at least 2. Pass "
-                        "choose_generator=False to train on the single sample "
-                        "anyway, or leave the class out of "
-                        "sampling_strategy."
-                    )
-                n_held = self._n_held_back(n_class)
-                if n_gen and n_held >= n_class:
-                    raise ValueError(
-                        f"validation_fraction={self.validation_fraction!r} holds "
-                        f"back all {n_class} samples of class {label_text(label)} "
-                        "to score its generator (choose_generator=True), leaving "
-                        "none to train it on. Pass a smaller validation_fraction, "
-                        "or choose_generator=False."
-                    )
+        return epochs_for(self.settings_["updates"], n_images, self.batch_size)
 
     def _fit_resample(self, X, y):
         X_dense = X.toarray() if sparse.issparse(X) else X
         fmt = _images.describe(X_dense, self.image_shape)
-        architecture = self._architecture(fmt)
         self.data_format_ = fmt
-        self.recipe_ = self._techniques(fmt, architecture)
+        self.settings_ = resolve_settings(self, fmt)
+        architecture = self.settings_["architecture"]
         self.generators_, self.history_, self.quality_ = {}, {}, {}
         self.pretrain_history_ = None
-        _check_counts(self.sampling_strategy_, y)
-        fraction = self.recipe_["generated_fraction"]
+        check_counts(self.sampling_strategy_, y)
+        fraction = self.generated_fraction
         # (class, new samples, of which generated), for the classes that grow.
         plan = [
             (label, n_new, round(fraction * n_new))
             for label, n_new in self.sampling_strategy_.items()
             if n_new
         ]
-        settings = self._settings(architecture, fmt, self.recipe_)
-        self._check_before_training(y, plan, settings)
+        settings = gan_settings(self, fmt, self.settings_)
+        check_before_training(self, y, plan, settings)
         if not plan:
             # Nothing to add: return copies, never the caller's own arrays.
             return X.copy(), y.copy()
@@ -605,7 +472,7 @@ class DCGANOverSampler(BaseOverSampler):
                 rng = np.random.default_rng(seeds[label])
                 classes[label] = (*self._hold_back(train[y == label], rng), rng)
         pretrained = None
-        if self.recipe_["pretrain"] and classes:
+        if self.pretrain and classes:
             seed = int(random_state.randint(np.iinfo(np.int32).max))
             pretrained = self._pretrain(settings, train, y, classes, seed)
 
@@ -680,7 +547,7 @@ class DCGANOverSampler(BaseOverSampler):
             self.latent_dim,
             seed,
             snapshot_dir=self.snapshot_dir,
-            choose=self.choose_generator,
+            choose=self.validation_fraction is not None,
             sample=trainer.generate,
         )
 
@@ -698,7 +565,7 @@ class DCGANOverSampler(BaseOverSampler):
             if pretrained is not None:
                 generator.set_weights(pretrained[0])
                 discriminator.set_weights(pretrained[1])
-                frozen = self.recipe_["freeze_discriminator"]
+                frozen = self.freeze_discriminator
             trainer = trainer_for(settings)
             trainer.load(generator, discriminator, frozen_blocks=frozen)
             monitor = self._monitor(label, held_back, seed, trainer)
@@ -761,7 +628,7 @@ class DCGANOverSampler(BaseOverSampler):
         >>> from gansampler import DCGANOverSampler
         >>> X = np.random.default_rng(0).random((40, 8, 8))
         >>> y = np.array([0] * 30 + [1] * 10)
-        >>> sampler = DCGANOverSampler(epochs=2, random_state=0)
+        >>> sampler = DCGANOverSampler(updates=2, random_state=0)
         >>> _ = sampler.fit_resample(X, y)
         >>> images = sampler.generate(1, 5, random_state=0)
         >>> images.shape, images.dtype.name, bool(images.min() >= 0)
@@ -784,8 +651,7 @@ class DCGANOverSampler(BaseOverSampler):
             )
         seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
         fmt = self.data_format_
-        architecture = self._architecture(fmt)
-        trainer = trainer_for(self._settings(architecture, fmt, self.recipe_))
+        trainer = trainer_for(gan_settings(self, fmt, self.settings_))
         rng = np.random.default_rng(seed)
         return self._generate(self.generators_[label], int(n_samples), rng, trainer)
 

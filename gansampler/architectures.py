@@ -32,6 +32,8 @@ import math
 import keras
 from keras import layers
 
+from .recipes import AUTO_UPSAMPLING, CONV_WIDTHS, DEFAULTS
+
 __all__ = [
     "build_generator",
     "build_discriminator",
@@ -40,6 +42,7 @@ __all__ = [
     "build_dense_generator",
     "build_dense_discriminator",
     "build_gan",
+    "network_settings",
     "MIN_IMAGE_SIZE",
 ]
 
@@ -449,21 +452,144 @@ def build_dense_discriminator(
     return keras.Model(inputs, outputs, name="dense_discriminator")
 
 
+def network_settings(
+    architecture,
+    *,
+    generator_filters=DEFAULTS["generator_filters"],
+    discriminator_filters=DEFAULTS["discriminator_filters"],
+    batch_norm=DEFAULTS["batch_norm"],
+    discriminator_norm=DEFAULTS["discriminator_norm"],
+    upsampling=DEFAULTS["upsampling"],
+):
+    """The settings of a network family with each ``'auto'`` resolved.
+
+    ``'auto'`` gives each family its own choice: for ``"conv"``, the widths of
+    :data:`gansampler.recipes.CONV_WIDTHS`, batch normalisation, a
+    discriminator normalised as ``batch_norm`` says and
+    :data:`gansampler.recipes.AUTO_UPSAMPLING`; for ``"seed"``, the article's
+    printed networks (fixed widths, no normalisation, transposed
+    convolutions); for ``"dense"``, the conv widths as units, batch
+    normalisation in the generator, no normalisation in the discriminator and
+    no upsampling. A value the family cannot honour is refused.
+
+    Parameters
+    ----------
+    architecture : {"conv", "seed", "dense"}
+        Network family; see the module docstring.
+    generator_filters, discriminator_filters : int or "auto"
+        Widths of the networks.
+    batch_norm : bool or "auto"
+        Batch normalisation in the generator (and, through
+        ``discriminator_norm='auto'``, in the ``"conv"`` discriminator).
+    discriminator_norm : {"batch", "spectral", "none", "auto"}
+        Normalisation of the discriminator.
+    upsampling : {"transposed", "resize", "auto"}
+        Upsampling of the generator.
+
+    Returns
+    -------
+    dict
+        The five settings, resolved; None where the family fixes a width
+        (``"seed"``) or has no upsampling (``"dense"``).
+
+    Raises
+    ------
+    ValueError
+        Naming ``architecture`` and the setting, for a value the family
+        cannot honour.
+
+    Examples
+    --------
+    >>> from gansampler.architectures import network_settings
+    >>> network_settings("conv")["upsampling"]
+    'resize'
+    >>> network_settings("seed")["batch_norm"]
+    False
+    """
+    _check_choice("architecture", architecture, ARCHITECTURES)
+    _check_choice("upsampling", upsampling, (*UPSAMPLINGS, "auto"))
+    _check_choice("discriminator_norm", discriminator_norm, (*NORMALIZATIONS, "auto"))
+    _check_choice("batch_norm", batch_norm, (True, False, "auto"))
+    given = {
+        "generator_filters": generator_filters,
+        "discriminator_filters": discriminator_filters,
+        "batch_norm": batch_norm,
+        "discriminator_norm": discriminator_norm,
+        "upsampling": upsampling,
+    }
+    if architecture == "conv":
+        bn = True if batch_norm == "auto" else bool(batch_norm)
+        fixed = {
+            **CONV_WIDTHS,
+            "batch_norm": bn,
+            "discriminator_norm": "batch" if bn else "none",
+            "upsampling": AUTO_UPSAMPLING,
+        }
+        allowed = {}  # any value is honoured
+    elif architecture == "seed":
+        fixed = {
+            "generator_filters": None,
+            "discriminator_filters": None,
+            "batch_norm": False,
+            "discriminator_norm": "none",
+            "upsampling": "transposed",
+        }
+        allowed = {
+            "generator_filters": (),
+            "discriminator_filters": (),
+            "batch_norm": (False,),
+            "discriminator_norm": ("none",),
+            "upsampling": ("transposed",),
+        }
+        why = (
+            "reproduces the article's printed networks (fixed widths, no "
+            "normalisation, transposed convolutions)"
+        )
+    else:
+        bn = True if batch_norm == "auto" else bool(batch_norm)
+        fixed = {
+            **CONV_WIDTHS,
+            "batch_norm": bn,
+            "discriminator_norm": "none",
+            "upsampling": None,
+        }
+        allowed = {"discriminator_norm": ("none",), "upsampling": ()}
+        why = (
+            "builds fully-connected networks (no normalisation in the "
+            "discriminator, no upsampling)"
+        )
+    resolved = {}
+    for name, value in given.items():
+        if isinstance(value, str) and value == "auto":
+            resolved[name] = fixed[name]
+        elif name in allowed and value not in allowed[name]:
+            raise ValueError(
+                f"architecture={architecture!r} {why}; it cannot honour "
+                f"{name}={value!r}. Leave {name}='auto', or use "
+                "architecture='conv'."
+            )
+        else:
+            resolved[name] = value
+    return resolved
+
+
 def build_gan(
     architecture,
     sample_shape,
-    latent_dim=100,
-    generator_filters=32,
-    discriminator_filters=16,
-    batch_norm=None,
-    generator_dropout=0.0,
+    latent_dim=DEFAULTS["latent_dim"],
+    generator_filters=DEFAULTS["generator_filters"],
+    discriminator_filters=DEFAULTS["discriminator_filters"],
+    batch_norm=DEFAULTS["batch_norm"],
+    generator_dropout=DEFAULTS["generator_dropout"],
     dtype="float32",
     output_dtype=None,
-    upsampling="transposed",
-    discriminator_norm=None,
+    upsampling=DEFAULTS["upsampling"],
+    discriminator_norm=DEFAULTS["discriminator_norm"],
     output_activation="sigmoid",
 ):
     """Build a ``(generator, discriminator)`` pair.
+
+    The defaults are those of :data:`gansampler.recipes.DEFAULTS`.
 
     Parameters
     ----------
@@ -473,25 +599,28 @@ def build_gan(
         ``(height, width, channels)`` for images, ``(n_features,)`` for rows.
     latent_dim : int, default=100
         Size of the noise vector.
-    generator_filters, discriminator_filters : int
+    generator_filters, discriminator_filters : int or "auto", default="auto"
         Width of the ``"conv"`` networks (``"dense"``: units of the
-        generator's first layer and the discriminator's second).
-    batch_norm : bool or None, default=None
-        Batch normalisation in the generator, and in the discriminator unless
-        ``discriminator_norm`` says otherwise. None: the family's own choice
-        (on for ``"conv"`` and ``"dense"``, off for ``"seed"``, whose printed
-        networks have none).
+        generator's first layer and the discriminator's second); ``"auto"``:
+        :data:`gansampler.recipes.CONV_WIDTHS` (``"seed"`` has fixed widths).
+    batch_norm : bool or "auto", default="auto"
+        Batch normalisation in the generator, and in the ``"conv"``
+        discriminator unless ``discriminator_norm`` says otherwise;
+        ``"auto"``: on for ``"conv"`` and ``"dense"``, off for ``"seed"``,
+        whose printed networks have none.
     generator_dropout : float, default=0.0
         Dropout in the generator.
     dtype : str, default="float32"
         Keras dtype policy of the hidden layers.
     output_dtype : str, default=None
         Policy of the generator's last convolution; None: ``dtype``.
-    upsampling : {"transposed", "resize"}, default="transposed"
-        Upsampling of the ``"conv"`` generator.
-    discriminator_norm : {"batch", "spectral", "none"} or None, default=None
-        Normalisation of the ``"conv"`` discriminator; None follows
-        ``batch_norm``.
+    upsampling : {"transposed", "resize", "auto"}, default="auto"
+        Upsampling of the ``"conv"`` generator; ``"auto"``: ``"resize"``
+        (``"seed"`` has transposed convolutions, ``"dense"`` none).
+    discriminator_norm : {"batch", "spectral", "none", "auto"}, default="auto"
+        Normalisation of the ``"conv"`` discriminator; ``"auto"``: batch
+        normalisation as ``batch_norm`` says (``"seed"`` and ``"dense"``:
+        none).
     output_activation : str or None, default="sigmoid"
         The discriminator's output activation; None gives a raw score.
 
@@ -503,9 +632,8 @@ def build_gan(
     ------
     ValueError
         For an unknown ``architecture``, non-image samples for ``"conv"`` or
-        ``"seed"``, ``"seed"`` with another size than 128x128, with batch
-        normalisation, and ``upsampling`` or ``discriminator_norm`` other than
-        the defaults for any family but ``"conv"``.
+        ``"seed"``, ``"seed"`` with another size than 128x128, and settings
+        the family cannot honour (:func:`network_settings`).
 
     Examples
     --------
@@ -514,24 +642,29 @@ def build_gan(
     >>> g.output_shape, d.output_shape
     ((None, 8, 8, 1), (None, 1))
     """
-    _check_choice("architecture", architecture, ARCHITECTURES)
-    _check_choice("upsampling", upsampling, UPSAMPLINGS)
-    if discriminator_norm is not None:
-        _check_choice("discriminator_norm", discriminator_norm, NORMALIZATIONS)
-    if architecture != "conv" and (
-        upsampling != "transposed" or discriminator_norm not in (None, "none")
-    ):
-        raise ValueError(
-            f"architecture={architecture!r} builds fixed networks; "
-            f"upsampling={upsampling!r} and discriminator_norm="
-            f"{discriminator_norm!r} need architecture='conv'."
-        )
+    resolved = network_settings(
+        architecture,
+        generator_filters=generator_filters,
+        discriminator_filters=discriminator_filters,
+        batch_norm=batch_norm,
+        discriminator_norm=discriminator_norm,
+        upsampling=upsampling,
+    )
+    generator_filters = resolved["generator_filters"]
+    discriminator_filters = resolved["discriminator_filters"]
+    batch_norm = resolved["batch_norm"]
+    discriminator_norm = resolved["discriminator_norm"]
+    upsampling = resolved["upsampling"]
     if architecture == "dense":
         n_features = math.prod(sample_shape)
-        bn = True if batch_norm is None else batch_norm
         return (
             build_dense_generator(
-                n_features, latent_dim, generator_filters, bn, generator_dropout, dtype
+                n_features,
+                latent_dim,
+                generator_filters,
+                batch_norm,
+                generator_dropout,
+                dtype,
             ),
             build_dense_discriminator(
                 n_features, discriminator_filters, dtype, output_activation
@@ -550,24 +683,18 @@ def build_gan(
                 f"got {sample_shape[0]}x{sample_shape[1]}. Use "
                 "architecture='conv' for other sizes."
             )
-        if batch_norm:
-            raise ValueError(
-                "architecture='seed' reproduces the article's printed networks, "
-                "which have no batch normalisation; use architecture='conv'."
-            )
         return (
             build_seed_generator(
                 latent_dim, sample_shape[2], generator_dropout, dtype, output_dtype
             ),
             build_seed_discriminator(tuple(sample_shape), dtype, output_activation),
         )
-    bn = True if batch_norm is None else batch_norm
     return (
         build_generator(
             sample_shape,
             latent_dim,
             generator_filters,
-            bn,
+            batch_norm,
             generator_dropout,
             dtype,
             output_dtype,
@@ -576,7 +703,7 @@ def build_gan(
         build_discriminator(
             sample_shape,
             discriminator_filters,
-            bn,
+            batch_norm,
             dtype,
             normalization=discriminator_norm,
             output_activation=output_activation,

@@ -47,9 +47,9 @@ from ._cli_inputs import (
 )
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
-# two-core CPU (the GAN's 'auto' epochs take several times longer per fold).
-DIGITS_DEFAULTS = {"folds": 3, "epochs": "auto", "classifier_epochs": "auto"}
-OTHER_DEFAULTS = {"folds": 5, "epochs": "auto", "classifier_epochs": "auto"}
+# two-core CPU (the GAN's 'auto' updates take several times longer per fold).
+DIGITS_DEFAULTS = {"folds": 3, "updates": "auto", "classifier_epochs": "auto"}
+OTHER_DEFAULTS = {"folds": 5, "updates": "auto", "classifier_epochs": "auto"}
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
@@ -101,8 +101,8 @@ class _Parser(argparse.ArgumentParser):
 #: The DCGANOverSampler parameters that have an option of their own, per
 #: command; --gan-param sets the others.
 SAMPLER_OPTIONS = {
-    "compare": ("epochs", "precision", "random_state", "verbose"),
-    "balance": ("epochs", "precision", "random_state", "verbose", "sampling_strategy"),
+    "compare": ("updates", "precision", "random_state", "verbose"),
+    "balance": ("updates", "precision", "random_state", "verbose", "sampling_strategy"),
 }
 
 
@@ -206,7 +206,7 @@ def _compare(args):
     if default_note:
         _say(
             f"Defaults used: {default_note}; change them with --folds, "
-            "--epochs, --classifier-epochs."
+            "--updates, --classifier-epochs."
         )
 
     from .classifiers import KerasImageClassifier
@@ -223,7 +223,7 @@ def _compare(args):
         random_state=args.random_state,
         min_train_count=min_train,
         gan_params={
-            "epochs": chosen["epochs"],
+            "updates": chosen["updates"],
             "precision": args.precision,
             **_gan_params(args.gan_param),
         },
@@ -244,8 +244,8 @@ def _compare(args):
         f"Protocol: {chosen['folds']}-fold stratified CV x {args.repeats} "
         f"repeat(s), resampling inside the training folds only; the same "
         f"classifier (KerasImageClassifier, {chosen['classifier_epochs']!r} "
-        f"epochs{augmented}) behind every resampler; DCGAN epochs "
-        f"{chosen['epochs']!r}, precision {args.precision}.",
+        f"epochs{augmented}) behind every resampler; DCGAN updates per class "
+        f"{chosen['updates']!r}, precision {args.precision}.",
     )
 
     if out is None:
@@ -292,7 +292,7 @@ def _balance(args):
     class_folders(y)  # labels that cannot name a folder fail now, not after training
     sampler = DCGANOverSampler(
         sampling_strategy=_class_strategy(args.sampling_strategy, y),
-        epochs=args.epochs,
+        updates=args.updates,
         precision=args.precision,
         random_state=args.random_state,
         verbose=args.verbose,
@@ -331,7 +331,7 @@ def _demo(args):
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)
     _say(f"Imbalanced digits: {len(X)} images of 8x8, class counts {_counts(y)}")
     sampler = DCGANOverSampler(
-        epochs=args.epochs, random_state=args.random_state, verbose=args.verbose
+        updates=args.updates, random_state=args.random_state, verbose=args.verbose
     )
     grids = _grid_names(np.unique(y))
     with _output_folder(out, grids.values()):
@@ -340,7 +340,7 @@ def _demo(args):
         seconds = time.perf_counter() - start
         n_epochs = sum(len(history["g_loss"]) for history in sampler.history_.values())
         _say(
-            f"Trained {len(sampler.generators_)} DC-GANs (epochs={args.epochs!r}, "
+            f"Trained {len(sampler.generators_)} DC-GANs (updates={args.updates!r}, "
             f"{n_epochs} epochs in all) in {seconds:.1f} s and added "
             f"{len(X_res) - len(X)} images: class counts now {_counts(y_res)}"
         )
@@ -396,7 +396,7 @@ def _add_gan_param_argument(command):
         action="append",
         metavar="NAME=VALUE",
         help="another DCGANOverSampler parameter, as a Python literal, e.g. "
-        "d_learning_rate=2e-4 or choose_generator=False (repeatable)",
+        "d_learning_rate=2e-4 or validation_fraction=None (repeatable)",
     )
 
 
@@ -422,7 +422,8 @@ def build_parser():
         "minority-class recall, macro ROC-AUC and fit time, with paired tests of "
         "dcgan against the others (Nadeau-Bengio corrected t-test; Wilcoxon). "
         "Without arguments it runs on the imbalanced digits with small settings "
-        "(3 folds, GAN epochs auto, classifier epochs 10) in a few minutes on a CPU.",
+        "(3 folds, GAN updates auto, classifier epochs auto) in a few minutes on "
+        "a CPU.",
     )
     compare.add_argument(
         "--dataset",
@@ -445,11 +446,11 @@ def build_parser():
         help="repeats of the k-fold split (1)",
     )
     compare.add_argument(
-        "--epochs",
+        "--updates",
         type=_epochs,
         default=None,
-        help="GAN epochs per class, an int or 'auto' (about 1,000 "
-        "generator updates per class)",
+        help="GAN generator updates per class, an int or 'auto' (the "
+        "device's budget; the default)",
     )
     compare.add_argument(
         "--classifier-epochs",
@@ -584,10 +585,11 @@ def build_parser():
     )
     _add_folder_arguments(balance)
     balance.add_argument(
-        "--epochs",
+        "--updates",
         type=_epochs,
         default="auto",
-        help="GAN epochs per class, an int or 'auto' (default)",
+        help="GAN generator updates per class, an int or 'auto' (the device's "
+        "budget; the default)",
     )
     balance.add_argument(
         "--sampling-strategy",
@@ -616,11 +618,11 @@ def build_parser():
         "DC-GAN per minority class, and write a grid of generated images per class.",
     )
     demo.add_argument(
-        "--epochs",
+        "--updates",
         type=_epochs,
         default="auto",
-        help="GAN epochs per class, an int or 'auto' (default: about 1,000 "
-        "generator updates per class)",
+        help="GAN generator updates per class, an int or 'auto' (the device's "
+        "budget; the default)",
     )
     demo.add_argument(
         "--out",
@@ -648,8 +650,8 @@ def _in_command_terms(message, command):
     """A library error message whose advice names the command's options.
 
     The library's messages name its parameters (``image_size=(height,
-    width)``, ``choose_generator=False``); the command line has options for
-    them (``--image-size N``, ``--gan-param choose_generator=False``).
+    width)``, ``validation_fraction=None``); the command line has options for
+    them (``--image-size N``, ``--gan-param validation_fraction=None``).
     """
     import re
 

@@ -1,81 +1,79 @@
-"""Recipes: complete sets of GAN training settings, chosen as a whole.
+"""The GAN defaults in one table, and the article's recipe as a preset.
 
 A GAN trained on a hundred images of one class is fragile, and its settings
-work together: the study behind ``"default"`` (docs/gan_study.md) found that
-single changes to the article's recipe did not help and some hurt. So
-:class:`~gansampler.DCGANOverSampler` takes a ``recipe`` and fills every
-technique parameter left at None from it; a parameter given explicitly
-overrides the recipe.
+work together: the study behind the defaults (docs/gan_study.md) found that
+single changes to the article's recipe did not help and some hurt.
 
-* ``"article"``: the article "Conquer class-imbalanced dataset issues using
-  GANs" (Adam 1e-3 / 1e-4, batch normalisation in both networks, transposed
-  convolutions, binary cross-entropy, no augmentation), plus one-sided label
-  smoothing of 0.1, and about 1,000 generator updates per class.
-* ``"default"``: the recipe the study chose inside training folds: the
-  article's, with the generator upsampling by resizing and convolving
-  instead of by transposed convolutions. Of the techniques the study tried
-  one at a time and together (spectral or no normalisation in the
-  discriminator, the hinge loss, differentiable augmentation, an average of
-  the generator's weights, and all of them at once), this change made the
-  images most like held-back real ones and did the most for a classifier
-  across digits and ELPV solar cells; docs/gan_study.md has the figures.
+* :data:`DEFAULTS`: the value of every GAN setting when none is given. The
+  signature of :class:`~gansampler.DCGANOverSampler`, the fields of
+  :class:`gansampler.training.GANSettings` and the keyword arguments of
+  :func:`gansampler.architectures.build_gan` take their defaults from this
+  table, so a default is changed here and nowhere else. They are the recipe
+  the study chose inside training folds: the article's, with a ``'conv'``
+  generator that upsamples by resizing and convolving instead of by
+  transposed convolutions. Of the techniques the study tried one at a time
+  and together (spectral or no normalisation in the discriminator, the hinge
+  loss, differentiable augmentation, an average of the generator's weights,
+  and all of them at once), this change made the images most like held-back
+  real ones and did the most for a classifier across digits and ELPV solar
+  cells; docs/gan_study.md has the figures.
+* :data:`ARTICLE`: what differs in the recipe of the article "Conquer
+  class-imbalanced dataset issues using GANs" (Adam 1e-3 / 1e-4, batch
+  normalisation in both networks, transposed convolutions, binary
+  cross-entropy, no augmentation; the defaults add one-sided label smoothing
+  of 0.1). Spread it into the sampler::
+
+      DCGANOverSampler(**ARTICLE, random_state=0)
+
+A value ``'auto'`` is resolved per network family by
+:func:`gansampler.architectures.network_settings` (the widths, the
+normalisations, the upsampling) or per device by
+:func:`gansampler.training.default_updates` (the budget).
+
+Examples
+--------
+>>> from gansampler import DCGANOverSampler
+>>> from gansampler.recipes import ARTICLE, DEFAULTS
+>>> ARTICLE
+{'upsampling': 'transposed'}
+>>> DCGANOverSampler(**ARTICLE).get_params()["upsampling"]
+'transposed'
+>>> DEFAULTS["label_smoothing"]
+0.1
 """
 
-__all__ = ["RECIPES", "TECHNIQUES", "resolve_recipe"]
+__all__ = ["ARTICLE", "DEFAULTS", "CONV_WIDTHS", "AUTO_UPSAMPLING"]
 
-#: The recipes: for each, the value of every technique parameter.
-RECIPES = {
-    "article": {
-        "d_learning_rate": 1e-3,
-        "g_learning_rate": 1e-4,
-        "label_smoothing": 0.1,
-        "discriminator_norm": None,
-        "upsampling": "transposed",
-        "loss": "bce",
-        "augmentation": (),
-        "generator_ema": None,
-        "pretrain": False,
-        "freeze_discriminator": 0,
-        "generated_fraction": 1.0,
-        "reuse_fakes": False,
-        "updates": 1000,
-    },
+#: The default of every GAN setting, by parameter name.
+DEFAULTS = {
+    "latent_dim": 100,
+    "updates": "auto",
+    "batch_size": 32,
+    "d_learning_rate": 1e-3,
+    "g_learning_rate": 1e-4,
+    "beta_1": 0.5,  # Adam's first-moment decay: the DCGAN value, fixed
+    "generator_filters": "auto",
+    "discriminator_filters": "auto",
+    "batch_norm": "auto",
+    "discriminator_norm": "auto",
+    "upsampling": "auto",
+    "loss": "bce",
+    "label_smoothing": 0.1,
+    "augmentation": (),
+    "generator_ema": 0.0,
+    "generator_dropout": 0.0,
+    "pretrain": False,
+    "freeze_discriminator": 0,
+    "generated_fraction": 1.0,
+    "validation_fraction": 0.2,
 }
-RECIPES["default"] = {**RECIPES["article"], "upsampling": "resize"}
 
-#: The parameters a recipe sets.
-TECHNIQUES = tuple(RECIPES["article"])
+#: ``generator_filters='auto'`` and ``discriminator_filters='auto'`` of the
+#: ``'conv'`` and ``'dense'`` networks.
+CONV_WIDTHS = {"generator_filters": 32, "discriminator_filters": 16}
 
+#: ``upsampling='auto'`` of the ``'conv'`` generator (the study's choice).
+AUTO_UPSAMPLING = "resize"
 
-def resolve_recipe(recipe, **given):
-    """The settings of ``recipe`` with the parameters given (not None) in place.
-
-    Parameters
-    ----------
-    recipe : {"default", "article"}
-        The recipe.
-    **given
-        Technique parameters; a value of None means "the recipe's".
-
-    Returns
-    -------
-    dict
-        One value per name in :data:`TECHNIQUES`.
-
-    Examples
-    --------
-    >>> from gansampler.recipes import resolve_recipe
-    >>> settings = resolve_recipe("article", loss="hinge", updates=None)
-    >>> settings["loss"], settings["updates"]
-    ('hinge', 1000)
-    """
-    if recipe not in RECIPES:
-        raise ValueError(
-            f"recipe must be one of {', '.join(map(repr, RECIPES))}; got {recipe!r}."
-        )
-    unknown = set(given) - set(TECHNIQUES)
-    if unknown:
-        raise TypeError(f"Not technique parameters: {', '.join(sorted(unknown))}.")
-    settings = dict(RECIPES[recipe])
-    settings.update({name: value for name, value in given.items() if value is not None})
-    return settings
+#: The article's recipe: the settings in which it differs from the defaults.
+ARTICLE = {"upsampling": "transposed"}

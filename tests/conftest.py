@@ -46,8 +46,10 @@ def run_in_backend():
 
 
 #: The networks of a small DC-GAN for the tests: a fit of a few epochs on
-#: 8x8 images takes about a second. Tests add the epochs (and batch size) they
-#: need: ``DCGANOverSampler(**SMALL_GAN, epochs=2)``.
+#: 8x8 images takes about a second. Tests add the budget (and batch size) they
+#: need: ``DCGANOverSampler(**SMALL_GAN, updates=2)``. A class of ``n``
+#: training images at batch size ``b`` trains ``ceil(updates / (n // b))``
+#: epochs; ``updates=1`` is always one epoch.
 SMALL_GAN = dict(latent_dim=16, generator_filters=8, discriminator_filters=8)
 
 #: Smaller still, for tests that need a GAN to run, not to learn.
@@ -56,12 +58,12 @@ TINY_GAN = dict(latent_dim=8, generator_filters=4, discriminator_filters=4)
 #: A whole sampler that trains one epoch of the smallest networks and scores
 #: no checkpoint: for tests of what a fit does with its input and its state.
 ONE_EPOCH_GAN = dict(
-    epochs=1,
+    updates=1,
     batch_size=8,
     latent_dim=4,
     generator_filters=4,
     discriminator_filters=4,
-    choose_generator=False,
+    validation_fraction=None,
     random_state=0,
 )
 

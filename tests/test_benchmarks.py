@@ -92,9 +92,13 @@ def test_common_resamplers(script):
     common = script("_common")
     assert common.resampler("none", 3) is None
     assert common.resampler("smote", 3).k_neighbors == 2
-    article = common.resampler("dcgan_article", 3, epochs=2)
-    assert (article.recipe, article.epochs, article.random_state) == ("article", 2, 0)
-    assert common.resampler("dcgan", 3).recipe == "default"
+    article = common.resampler("dcgan_article", 3, updates=2)
+    assert (article.upsampling, article.updates, article.random_state) == (
+        "transposed",
+        2,
+        0,
+    )
+    assert common.resampler("dcgan", 3).upsampling == "auto"
 
 
 def test_final_comparison(script, npz, tmp_path, capsys):
@@ -102,7 +106,7 @@ def test_final_comparison(script, npz, tmp_path, capsys):
     out = tmp_path / "final"
     final.main(
         ["run", "--dataset", str(npz), "--folds", "0", "--resamplers", "none",
-         "dcgan", "--classifier-epochs", "1", "--gan-epochs", "1",
+         "dcgan", "--classifier-epochs", "1", "--gan-updates", "1",
          "--precision", "float32", "--out", str(out)]
     )  # fmt: skip
     records = _lines(out / "folds.jsonl")
@@ -115,7 +119,7 @@ def test_final_comparison(script, npz, tmp_path, capsys):
 
     for record in records:
         assert set(SCORES) <= set(record) and record["n_test"] == 24
-    assert records[-1]["recipe"]["upsampling"] == "resize"
+    assert records[-1]["settings"]["upsampling"] == "resize"
     assert (out / "grids_dcgan_fold0.png").exists()
     final.main(["summary", str(out / "folds.jsonl")])
     assert "dcgan" in capsys.readouterr().out
@@ -125,7 +129,7 @@ def test_gan_study(script, npz, tmp_path, capsys):
     study = script("gan_study")
     task = {
         "dataset": str(npz), "name": "tiny", "out": str(tmp_path), "fold": 0,
-        "classifier_epochs": 1, "gan_params": {"epochs": 1}, "max_fake": 8,
+        "classifier_epochs": 1, "gan_params": {"updates": 1}, "max_fake": 8,
         "extractor_epochs": 1,
     }  # fmt: skip
     assert Path(study.fit_extractor(task)).exists()
@@ -133,7 +137,7 @@ def test_gan_study(script, npz, tmp_path, capsys):
         study.run_task({**task, "config": config}) for config in ("none", "article")
     ]
     assert set(study.SCORES) <= set(records[0]) and "roc_auc" not in records[0]
-    assert records[1]["recipe"]["upsampling"] == "transposed"
+    assert records[1]["settings"]["upsampling"] == "transposed"
     assert set(records[1]["quality"]) == {"1", "2"}
     log = tmp_path / "tasks.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
@@ -148,7 +152,7 @@ def test_gan_stability(script, npz, tmp_path):
     ) == len(stability.VARIANTS), "two variants train the same GAN"
     stability.main(
         ["--data", str(npz), "--out", str(tmp_path), "--variants", "article",
-         "--epochs", "1", "--precision", "float32", "--n-fake", "8",
+         "--updates", "1", "--precision", "float32", "--n-fake", "8",
          "--extractor-epochs", "1"]
     )  # fmt: skip
     import pandas as pd
@@ -166,7 +170,7 @@ def test_quality_scripts(script, tmp_path):
     )
     assert [row[:3] for row in rows] == [(18, 9, 1)]
     script("quality_epochs").main(
-        ["--classes", "9", "--epochs", "2", "--n-generated", "20", "--no-timing",
+        ["--classes", "9", "--updates", "2", "--n-generated", "20", "--no-timing",
          "--out", str(tmp_path), "--figures", str(tmp_path),
          "--extractor-epochs", "1"]
     )  # fmt: skip
@@ -304,14 +308,14 @@ def test_bench_first_fit():
 
 def test_bench_training_digits(script, capsys):
     bench = script("bench_training")
-    bench.main(["digits", "--epochs", "1"])
+    bench.main(["digits", "--updates", "1"])
     assert "DIGITS fit_resample" in capsys.readouterr().out
 
 
 def test_start_page(tmp_path):
     _run(
         [str(BENCHMARKS / "start_page.py"), "--out", str(tmp_path), "--",
-         "--folds", "2", "--epochs", "1", "--classifier-epochs", "1",
+         "--folds", "2", "--updates", "1", "--classifier-epochs", "1",
          "--resamplers", "dcgan"]
     )  # fmt: skip
     assert (tmp_path / "real_vs_generated.png").exists()

@@ -47,7 +47,7 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     status = main(
         [
             "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
-            "--resamplers", "none,random_over,dcgan", "--epochs", "1",
+            "--resamplers", "none,random_over,dcgan", "--updates", "1",
             "--classifier-epochs", "2", "--out", str(out),
         ]
     )  # fmt: skip
@@ -126,7 +126,7 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     y = np.array(["cat"] * 20 + ["dog"] * 6)
     save_image_folder(X, y, source)
     out = tmp_path / "generated"
-    status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
+    status = main(["balance", str(source), "--out", str(out), "--updates", "1"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "Wrote 14 generated images" in captured.out
@@ -141,7 +141,7 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     assert (out / "dog").stat().st_mode & 0o777 == 0o777 & ~mask
     before = sorted(p.stat().st_mtime_ns for p in out.rglob("*.png"))
 
-    status = main(["balance", str(source), "--out", str(out), "--epochs", "1"])
+    status = main(["balance", str(source), "--out", str(out), "--updates", "1"])
     assert status == 2
     assert "not empty" in one_error_line(capsys)
     assert sorted(p.stat().st_mtime_ns for p in out.rglob("*.png")) == before
@@ -154,7 +154,7 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
         (["compare", "--dataset", "/no/such/file.npz"], "no such file"),
         (["compare", "--resamplers", "none,bogus"], "unknown resampler(s) 'bogus'"),
         (["compare", "--folds", "0"], "--folds"),
-        (["compare", "--epochs", "many"], "--epochs"),
+        (["compare", "--updates", "many"], "--updates"),
         (["compare", "--dataset", "digits", "--image-size", "32"], "--image-size"),
         (["balance", "/no/such/folder", "--out", "x"], "image folder not found"),
         (["balance", "/tmp"], "--out"),
@@ -257,13 +257,13 @@ def test_npz_extension_in_upper_case(tmp_path, capsys):
 def test_help_of_each_command(capsys):
     for argv, words in [
         (["--help"], ["compare", "balance", "demo"]),
-        (["compare", "--help"], ["--dataset", "--folds", "--repeats", "--epochs",
+        (["compare", "--help"], ["--dataset", "--folds", "--repeats", "--updates",
                                   "--classifier-epochs", "--image-size",
                                   "--resamplers", "--out", "--random-state",
                                   "--precision", "--verbose"]),
-        (["balance", "--help"], ["--out", "--image-size", "--channels", "--epochs",
+        (["balance", "--help"], ["--out", "--image-size", "--channels", "--updates",
                                   "--sampling-strategy", "--random-state"]),
-        (["demo", "--help"], ["--epochs", "--out"]),
+        (["demo", "--help"], ["--updates", "--out"]),
     ]:  # fmt: skip
         assert main(argv) == 0
         text = capsys.readouterr().out
@@ -390,7 +390,7 @@ def test_balance_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsy
     folder, labels = kaggle_folder
     out = tmp_path / "generated"
     argv = ["balance", str(folder), "--labels", str(labels), "--out", str(out)]
-    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 0
+    assert main([*argv, "--updates", "1", "--verbose", "0"]) == 0
     captured = capsys.readouterr()
     # Each skipped item on its own line, named as the library names it.
     assert captured.err.splitlines() == skipped_lines(folder, labels)
@@ -538,7 +538,7 @@ def test_compare_out_with_a_slash_in_a_label(tmp_path, capsys):
     out = tmp_path / "out"
     argv = [
         "compare", "--dataset", str(path), "--folds", "2", "--resamplers", "dcgan",
-        "--epochs", "1", "--classifier-epochs", "1", "--verbose", "0",
+        "--updates", "1", "--classifier-epochs", "1", "--verbose", "0",
         "--out", str(out),
     ]  # fmt: skip
     assert main(argv) == 0, capsys.readouterr().err
@@ -582,8 +582,8 @@ def _folder_case(case, tmp_path):
 @pytest.mark.parametrize(
     "case, extra, advice, follow",
     [
-        ("one image", [], "Pass --gan-param choose_generator=False",
-         ["--gan-param", "choose_generator=False"]),
+        ("one image", [], "Pass --gan-param validation_fraction=None",
+         ["--gan-param", "validation_fraction=None"]),
         ("sizes", [], "pass --image-size N", ["--image-size", "8"]),
         ("flat", [], "pass --labels CSV", None),
         ("float", ["--sampling-strategy", "0.5"], "--sampling-strategy 2=14",
@@ -595,15 +595,15 @@ def test_advice_names_options_the_command_has(
 ):
     folder = _folder_case(case, tmp_path)
     argv = ["balance", str(folder), "--out", str(tmp_path / "out"), *extra]
-    assert main([*argv, "--epochs", "1", "--verbose", "0"]) == 2
+    assert main([*argv, "--updates", "1", "--verbose", "0"]) == 2
     error = capsys.readouterr().err.splitlines()[-1]
     assert advice in error
     named = set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", error))
     assert named and named <= _options_of("balance"), named
-    library = r"(?<!--gan-param )(?<![\w-])(choose_generator|image_size|labels_csv|sampling_strategy)\b"
+    library = r"(?<!--gan-param )(?<![\w-])(validation_fraction|image_size|labels_csv|sampling_strategy)\b"
     assert not re.search(library, error), error
     if follow is not None:  # the advice works
-        assert main([*argv, *follow, "--epochs", "1", "--verbose", "0"]) == 0
+        assert main([*argv, *follow, "--updates", "1", "--verbose", "0"]) == 0
         assert "Wrote" in capsys.readouterr().out
 
 
@@ -774,14 +774,16 @@ def test_ctrl_c_ends_the_command_within_seconds(
     out = tmp_path / "out"
     argv = {  # long training: the interrupt comes while a GAN trains
         "compare": ["compare", "--dataset", str(elpv_like_npz), "--folds", "2",
-                    "--resamplers", "none,dcgan", "--epochs", "5000",
+                    "--resamplers", "none,dcgan", "--updates", "5000",
                     "--classifier-epochs", "1"],
-        "balance": ["balance", str(two_class_folder), "--epochs", "5000"],
-        "demo": ["demo", "--epochs", "5000"],
+        "balance": ["balance", str(two_class_folder), "--updates", "5000"],
+        "demo": ["demo", "--updates", "5000"],
     }[kind]  # fmt: skip
     # --verbose 2 prints a line per GAN epoch: the first one says that the
     # training step is compiled (compiling cannot be interrupted) and runs.
-    process, lines, readers = _start_program([*argv, "--verbose", "2", "--out", str(out)])
+    process, lines, readers = _start_program(
+        [*argv, "--verbose", "2", "--out", str(out)]
+    )
     try:
         # compare: the first fold of 'none' is scored, dcgan's GAN trains.
         started = {"compare": "[1/4]", "balance": "Loaded", "demo": "Imbalanced"}

@@ -23,7 +23,7 @@ X = rng.integers(0, 256, size=(40, 8, 8, 1), dtype=np.uint8)
 y = np.array([0] * 30 + [1] * 10)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
-    DCGANOverSampler(epochs=2, latent_dim=8, generator_filters=4,
+    DCGANOverSampler(updates=2, latent_dim=8, generator_filters=4,
                      discriminator_filters=4, random_state=0).fit_resample(X, y)
 print("RESULT " + json.dumps({"hits": len(hits)}))
 """

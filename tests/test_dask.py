@@ -26,7 +26,7 @@ from gansampler.architectures import build_gan
 # included: about 15 s on two idle CPU cores.
 TIME_LIMIT = 120
 
-SMALL = dict(SMALL_GAN, epochs=2, batch_size=16, random_state=0)
+SMALL = dict(SMALL_GAN, updates=2, batch_size=16, random_state=0)
 
 
 def digits():

@@ -24,7 +24,7 @@ def small_sampler():
     # Tiny networks and one epoch: the checks fit dozens of times and compare the
     # results of repeated fits exactly, which an int random_state guarantees.
     return DCGANOverSampler(
-        **{**SMALL_GAN, "latent_dim": 8}, epochs=1, batch_size=64, random_state=0
+        **{**SMALL_GAN, "latent_dim": 8}, updates=1, batch_size=64, random_state=0
     )
 
 

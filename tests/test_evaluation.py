@@ -23,7 +23,7 @@ from gansampler.evaluation import (
     default_resamplers,
 )
 
-GAN = dict(TINY_GAN, epochs=2, batch_size=16)
+GAN = dict(TINY_GAN, updates=2, batch_size=16)
 
 
 @pytest.fixture(scope="module")

@@ -108,15 +108,13 @@ def test_validation_fraction_that_holds_back_a_whole_class_is_refused_first(
     monkeypatch.setattr(
         gansampler._sampler, "train_gan", lambda *a, **k: trained.append(k["label"])
     )
-    sampler = DCGANOverSampler(
-        **{**TINY, "choose_generator": True}, validation_fraction=0.95
-    )
+    sampler = DCGANOverSampler(**{**TINY, "validation_fraction": 0.95})
     with pytest.raises(
         ValueError, match=r"validation_fraction=0\.95.* class 1"
     ) as info:
         sampler.fit_resample(X, y)
     assert "all 10 samples" in str(info.value)
-    assert "choose_generator=False" in str(info.value)
+    assert "validation_fraction=None" in str(info.value)
     assert trained == []  # refused before any training
     assert _fitted(sampler) == {}
 
@@ -125,8 +123,7 @@ def test_validation_fraction_that_leaves_one_image_to_train_on_trains(images):
     X, y = images
     X, y = np.concatenate([X, X[12:16]]), np.concatenate([y, [1] * 4])  # 10 of 1
     sampler = DCGANOverSampler(
-        **{**TINY, "choose_generator": True},
-        validation_fraction=0.9,
+        **{**TINY, "validation_fraction": 0.9},
         sampling_strategy={1: 12},
     )
     _, y_res = sampler.fit_resample(X, y)
@@ -236,7 +233,7 @@ def test_ctrl_c_stops_a_fit_within_seconds_and_leaves_it_unfitted(images, monkey
 
     monkeypatch.setattr(gansampler._sampler, "train_gan", interrupted)
     # Far more training than the test waits for: only Ctrl-C can end it.
-    sampler = DCGANOverSampler(**{**TINY, "epochs": 1_000_000})
+    sampler = DCGANOverSampler(**{**TINY, "updates": 1_000_000})
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with pytest.raises(KeyboardInterrupt):

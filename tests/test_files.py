@@ -171,7 +171,7 @@ def test_every_writer_of_the_package_gives_normal_permissions(tmp_path):
     result = ComparisonResult(table=summarise_folds(folds), folds=folds, tests=folds)
     with umask(0o022):
         DCGANOverSampler(
-            epochs=2,
+            updates=2,
             batch_size=8,
             **{**TINY_GAN, "latent_dim": 4},
             snapshot_dir=tmp_path / "snapshots",

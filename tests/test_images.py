@@ -190,7 +190,7 @@ def _save(X, y, image_shape, folder):
 def _oversample(X, y, image_shape):
     from gansampler import DCGANOverSampler
 
-    DCGANOverSampler(image_shape=image_shape, epochs=1).fit_resample(X, y)
+    DCGANOverSampler(image_shape=image_shape, updates=1).fit_resample(X, y)
 
 
 @pytest.mark.parametrize(

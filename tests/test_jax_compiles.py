@@ -28,8 +28,9 @@ out = {}
 rng = np.random.default_rng(0)
 y = np.array([0] * 64 + [1] * 40 + [2] * 20 + [3] * 12)
 X = rng.integers(0, 256, size=(len(y), 8, 8, 1), dtype=np.uint8)
+# 24 updates: 3, 6 and 12 epochs of 32, 16 and 10 training images.
 sampler = DCGANOverSampler(
-    epochs=3, batch_size=4, latent_dim=8, generator_filters=4,
+    updates=24, batch_size=4, latent_dim=8, generator_filters=4,
     discriminator_filters=4, snapshot_every=1, random_state=0,
 )
 with warnings.catch_warnings():
@@ -79,7 +80,7 @@ def results(run_in_backend):
 
 def test_one_program_for_every_class_and_call_length(results):
     assert results["n_trainers"] == 1
-    assert results["epochs"] == {"1": 3, "2": 3, "3": 3}
+    assert results["epochs"] == {"1": 3, "2": 6, "3": 12}
     assert results["programs"] == 1
     assert results["n_trainers_after_second_fit"] == 1
     assert results["programs_after_second_fit"] == 1

@@ -11,7 +11,8 @@ from conftest import SMALL_GAN, digits_subset
 from gansampler import DCGANOverSampler
 from gansampler.training import CheckpointMonitor, GANTrainingWarning
 
-SMALL = dict(SMALL_GAN, epochs=6, batch_size=16, snapshot_every=2)
+# Class 1 trains on 16 images, one batch: 6 updates are 6 epochs.
+SMALL = dict(SMALL_GAN, updates=6, batch_size=16, snapshot_every=2)
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +106,7 @@ def test_the_chosen_generator_is_the_best_scored_checkpoint(digits, tmp_path):
 
 def test_without_choice_the_last_checkpoint_is_kept(digits):
     X, y = digits
-    sampler = DCGANOverSampler(random_state=0, choose_generator=False, **SMALL)
+    sampler = DCGANOverSampler(random_state=0, validation_fraction=None, **SMALL)
     sampler.fit_resample(X, y)
     assert sampler.quality_[1]["chosen_epoch"] is None
     assert sampler.quality_[1]["scores"] == []

@@ -6,7 +6,7 @@ from conftest import SMALL_GAN, digits_subset
 
 from gansampler import DCGANOverSampler
 
-SMALL = dict(SMALL_GAN, epochs=3, batch_size=16, random_state=0)
+SMALL = dict(SMALL_GAN, updates=3, batch_size=16, random_state=0)
 
 
 @pytest.fixture(scope="module")

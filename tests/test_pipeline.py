@@ -11,7 +11,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate
 from gansampler import DCGANOverSampler
 from gansampler.classifiers import KerasImageClassifier
 
-GAN = dict(SMALL_GAN, epochs=5, batch_size=16)
+GAN = dict(SMALL_GAN, updates=5, batch_size=16)
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,9 @@ from gansampler import DCGANOverSampler
 from gansampler.classifiers import KerasImageClassifier
 from gansampler.evaluation import compare_resamplers
 
+# Classes 1 and 2 train on 10 and 8 images: one batch, so 3 updates, 3 epochs.
 FAST = dict(
-    epochs=3, batch_size=16, latent_dim=8, generator_filters=8, discriminator_filters=8
+    updates=3, batch_size=16, latent_dim=8, generator_filters=8, discriminator_filters=8
 )
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -129,7 +130,7 @@ import numpy as np
 from gansampler import DCGANOverSampler
 X = np.random.default_rng(0).random((40, 8, 8))
 y = np.array([0] * 30 + [1] * 10)
-DCGANOverSampler(epochs=60, batch_size=8, random_state=0, verbose=1).fit_resample(X, y)
+DCGANOverSampler(updates=60, batch_size=8, random_state=0, verbose=1).fit_resample(X, y)
 """
 
 

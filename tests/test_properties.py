@@ -26,10 +26,10 @@ FITS = settings(FAST, max_examples=12)
 
 TINY = dict(
     TINY_GAN,
-    epochs=1,
+    updates=1,
     batch_size=8,
     latent_dim=4,
-    choose_generator=False,  # classes of one sample are allowed here
+    validation_fraction=None,  # classes of one sample are allowed here
 )
 
 DTYPES = ["uint8", "float32", "float64"]

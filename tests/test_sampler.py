@@ -12,10 +12,16 @@ import pytest
 from sklearn.datasets import load_digits
 
 from gansampler import DCGANOverSampler
+from gansampler.recipes import ARTICLE
 from gansampler.training import GANTrainingWarning
 
+# Classes 1 and 2 train on 16 and 10 images: one batch, so updates are epochs.
 FAST = dict(
-    epochs=2, batch_size=16, latent_dim=16, generator_filters=8, discriminator_filters=8
+    updates=2,
+    batch_size=16,
+    latent_dim=16,
+    generator_filters=8,
+    discriminator_filters=8,
 )
 
 
@@ -129,7 +135,7 @@ def test_no_global_side_effects(digits):
 
 def test_history_generators_and_generate(digits):
     X, y = digits
-    sampler = DCGANOverSampler(random_state=0, **{**FAST, "epochs": 3}).fit(X, y)
+    sampler = DCGANOverSampler(random_state=0, **{**FAST, "updates": 3}).fit(X, y)
     assert not hasattr(sampler, "generators_")  # fit only validates
     sampler.fit_resample(X, y)
     assert set(sampler.generators_) == set(sampler.history_) == {1, 2}
@@ -172,7 +178,7 @@ def test_nan_losses_warn_and_keep_a_finite_generator(digits):
     sampler = DCGANOverSampler(
         sampling_strategy={2: 20},
         random_state=0,
-        **{**FAST, "epochs": 5},
+        **{**FAST, "updates": 5},
         d_learning_rate=1e30,
         g_learning_rate=1e30,
         batch_norm=False,
@@ -189,7 +195,7 @@ def test_collapsed_discriminator_warns(digits):
     sampler = DCGANOverSampler(
         sampling_strategy={2: 20},
         random_state=0,
-        epochs=60,
+        updates=60,  # one batch of 10 images: 60 epochs
         batch_size=12,
         latent_dim=16,
         d_learning_rate=1e-2,
@@ -207,10 +213,10 @@ def test_collapsed_discriminator_warns(digits):
 def test_label_smoothing_keeps_the_real_loss_above_its_floor(digits):
     X, y = digits
     params = dict(
-        recipe="article",  # binary cross-entropy: the loss with a target
+        **ARTICLE,
         sampling_strategy={2: 20},
         random_state=0,
-        epochs=40,
+        updates=40,
         batch_size=12,
         latent_dim=16,
         d_learning_rate=1e-2,
@@ -273,5 +279,8 @@ def test_bad_input_gets_a_clear_error(digits, X, image_shape, message):
 
 def test_seed_architecture_rejects_other_sizes(digits):
     X, y = digits
+    # The seed networks have fixed widths: FAST's would be refused first.
     with pytest.raises(ValueError, match="128x128"):
-        DCGANOverSampler(architecture="seed", **FAST).fit_resample(X, y)
+        DCGANOverSampler(
+            architecture="seed", updates=2, batch_size=16, latent_dim=16
+        ).fit_resample(X, y)

@@ -45,7 +45,7 @@ def test_a_float_count_is_refused_before_training(no_training, count):
 def test_an_integer_count_of_any_integer_type_is_accepted():
     X, y = _data()
     sampler = DCGANOverSampler(
-        sampling_strategy={1: np.int64(12)}, epochs=1, **TINY_GAN
+        sampling_strategy={1: np.int64(12)}, updates=1, **TINY_GAN
     )
     X_res, y_res = sampler.fit_resample(X, y)
     assert (y_res == 1).sum() == 12
@@ -62,7 +62,7 @@ def test_an_empty_snapshot_dir_is_refused(no_training, tmp_path, monkeypatch):
 def test_snapshot_grids_of_five_channels_show_the_first(tmp_path):
     X, y = _data(channels=5)
     sampler = DCGANOverSampler(
-        epochs=2, snapshot_dir=tmp_path, random_state=0, **TINY_GAN
+        updates=2, snapshot_dir=tmp_path, random_state=0, **TINY_GAN
     )
     X_res, _ = sampler.fit_resample(X, y)
     assert X_res.shape[1:] == (8, 8, 5)
@@ -93,7 +93,7 @@ def test_without_choice_a_collapse_falls_back_to_the_last_checkpoint_before_it()
 
 def test_a_global_channels_first_setting_changes_nothing():
     X, y = _data()
-    params = dict(epochs=2, random_state=0, **TINY_GAN)
+    params = dict(updates=2, random_state=0, **TINY_GAN)
     plain, _ = DCGANOverSampler(**params).fit_resample(X, y)
     before = keras.config.image_data_format()
     keras.config.set_image_data_format("channels_first")

@@ -44,8 +44,8 @@ CHILD = textwrap.dedent(
     rows = []
     for i in range(int(sys.argv[1])):
         DCGANOverSampler(
-            epochs=1, batch_size=8, latent_dim=4, generator_filters=4,
-            discriminator_filters=4, choose_generator=False, random_state=i,
+            updates=1, batch_size=8, latent_dim=4, generator_filters=4,
+            discriminator_filters=4, validation_fraction=None, random_state=i,
         ).fit_resample(X, y)
         gc.collect()
         with open("/proc/self/statm") as f:

@@ -2,7 +2,8 @@
 
 Losses, the generator's moving average, frozen discriminator blocks, spectral
 normalisation, resize upsampling, augmentation in both updates, pretraining on
-the fold, the update budget, the generated/copied mix and the recipes. The
+the fold, the update budget and the generated/copied mix (the defaults, the
+article's preset and the refused combinations: test_signature.py). The
 default suite runs on TensorFlow; the last test runs the techniques on JAX and
 PyTorch in their own processes.
 """
@@ -18,7 +19,6 @@ from keras import layers
 
 from gansampler import DCGANOverSampler
 from gansampler.architectures import build_discriminator, build_generator
-from gansampler.recipes import RECIPES, resolve_recipe
 from gansampler.training import GANSettings, make_trainer
 from gansampler.training._losses import accuracy, discriminator_loss, generator_loss
 
@@ -190,15 +190,16 @@ def test_resize_upsampling_makes_no_checkerboard():
 
 
 def test_the_article_networks_stay_the_article_networks():
-    with pytest.raises(ValueError, match="need architecture='conv'"):
+    with pytest.raises(ValueError, match="cannot honour upsampling='resize'"):
         GANSettings("seed", (128, 128, 3), upsampling="resize").build_networks()
-    # The dense architecture (tabular rows) ignores the default recipe's
-    # image-only settings.
-    sampler = DCGANOverSampler(architecture="dense", epochs=1, random_state=0)
+    # The dense architecture (tabular rows) has no upsampling and no
+    # augmentation: 'auto' resolves to none.
+    sampler = DCGANOverSampler(architecture="dense", updates=1, random_state=0)
     rng = np.random.default_rng(0)
     sampler.fit_resample(rng.random((30, 5)), np.array([0] * 20 + [1] * 10))
-    assert sampler.recipe_["augmentation"] == ()
-    assert sampler.recipe_["upsampling"] == "transposed"
+    assert sampler.settings_["augmentation"] == ()
+    assert sampler.settings_["upsampling"] is None
+    assert sampler.settings_["discriminator_norm"] == "none"
 
 
 def test_augmentation_reaches_both_discriminator_updates_and_the_generator():
@@ -226,13 +227,13 @@ def test_updates_set_the_epochs_of_auto(data):
     sampler.fit_resample(X, y)
     # 30 images, 6 held back: 24 train in 3 batches, so ceil(10 / 3) = 4 epochs.
     assert len(sampler.history_[1]["g_loss"]) == 4
-    assert sampler.recipe_["updates"] == 10
+    assert sampler.settings_["updates"] == 10
 
 
 def test_generated_fraction_mixes_generated_and_copied_samples(data):
     X, y = data
     sampler = DCGANOverSampler(
-        generated_fraction=0.4, epochs=1, random_state=0, **TINY_GAN
+        generated_fraction=0.4, updates=1, random_state=0, **TINY_GAN
     )
     X_res, y_res = sampler.fit_resample(X, y)
     new = X_res[len(X) :]
@@ -241,7 +242,7 @@ def test_generated_fraction_mixes_generated_and_copied_samples(data):
     copied = [row.tobytes() in originals for row in new]
     assert copied == [False] * 8 + [True] * 12  # generated first, then copies
     again, _ = DCGANOverSampler(
-        generated_fraction=0.4, epochs=1, random_state=0, **TINY_GAN
+        generated_fraction=0.4, updates=1, random_state=0, **TINY_GAN
     ).fit_resample(X, y)
     np.testing.assert_array_equal(again, X_res)
 
@@ -293,27 +294,13 @@ def test_pretraining_once_on_the_fold_then_fine_tuning_each_class(monkeypatch):
 def test_freezing_needs_pretraining(data):
     X, y = data
     with pytest.raises(ValueError, match="needs pretrain=True"):
-        DCGANOverSampler(freeze_discriminator=1, recipe="article").fit_resample(X, y)
+        DCGANOverSampler(freeze_discriminator=1).fit_resample(X, y)
     with pytest.raises(ValueError, match="freeze at most"):
         DCGANOverSampler(pretrain=True, freeze_discriminator=9).fit_resample(X, y)
 
 
-def test_recipes_fill_what_is_not_given(data):
+def test_an_unknown_augmentation_is_refused(data):
     X, y = data
-    article = DCGANOverSampler(recipe="article", epochs=1, random_state=0)
-    article.fit_resample(X, y)
-    assert article.recipe_ == {**RECIPES["article"], "augmentation": ()}
-    mixed = DCGANOverSampler(recipe="article", loss="hinge", epochs=1, random_state=0)
-    mixed.fit_resample(X, y)
-    assert mixed.recipe_["loss"] == "hinge" and mixed.recipe_["d_learning_rate"] == 1e-3
-    # None means "the recipe's"; the recipe itself is never changed.
-    settings = resolve_recipe("default", loss="hinge", updates=None)
-    assert settings == {**RECIPES["default"], "loss": "hinge"}
-    assert RECIPES["default"]["loss"] == "bce"
-    with pytest.raises(TypeError, match="Not technique parameters: epochs"):
-        resolve_recipe("default", epochs=3)
-    with pytest.raises(ValueError, match="recipe"):
-        DCGANOverSampler(recipe="fancy").fit_resample(X, y)
     with pytest.raises(ValueError, match="unknown augmentation 'blurr'"):
         DCGANOverSampler(augmentation="translation,blurr").fit_resample(X, y)
 
@@ -345,7 +332,7 @@ for name, params in {
                                       freeze_discriminator=1),
     "all_augmentations_resize_ema": dict(augmentation="translation,cutout,color,flip,rot90",
                                          upsampling="resize", generator_ema=0.9),
-    "article": dict(recipe="article"),
+    "article": dict(upsampling="transposed"),  # gansampler.recipes.ARTICLE
 }.items():
     sampler = DCGANOverSampler(updates=6, batch_size=8, latent_dim=8,
                                generator_filters=4, discriminator_filters=4,

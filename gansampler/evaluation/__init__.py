@@ -23,6 +23,7 @@ from . import _scores
 from ._compare import compare_resamplers
 from ._folds import fold_scores
 from ._resamplers import DEFAULT_RESAMPLERS as DEFAULT_RESAMPLERS
+from ._resamplers import NAMED_RESAMPLERS as NAMED_RESAMPLERS
 from ._resamplers import default_resamplers
 from ._result import ComparisonResult
 from ._scores import SCORE_LABELS as SCORE_LABELS

@@ -122,7 +122,7 @@ def compare_resamplers(
     ...     X[keep], y[keep],
     ...     classifier=KerasImageClassifier(epochs=1, random_state=0),
     ...     resamplers={"smote": SMOTE(random_state=0),
-    ...                 "dcgan": DCGANOverSampler(epochs=1, random_state=0)},
+    ...                 "dcgan": DCGANOverSampler(updates=1, random_state=0)},
     ...     n_splits=2,
     ... )
     >>> result.table.index.tolist(), result.table["n_folds"].tolist()

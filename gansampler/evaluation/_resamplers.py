@@ -7,12 +7,18 @@ the training folds.
 
 __all__ = [
     "DEFAULT_RESAMPLERS",
+    "NAMED_RESAMPLERS",
     "build_pipelines",
     "default_classifier",
     "default_resamplers",
 ]
 
 DEFAULT_RESAMPLERS = ("none", "random_over", "smote", "adasyn", "random_under", "dcgan")
+
+#: Every name :func:`default_resamplers` builds: the defaults, and
+#: ``"dcgan_article"``, the sampler with the article's recipe
+#: (:data:`gansampler.recipes.ARTICLE`).
+NAMED_RESAMPLERS = (*DEFAULT_RESAMPLERS, "dcgan_article")
 
 
 def default_resamplers(
@@ -28,8 +34,9 @@ def default_resamplers(
     ----------
     names : sequence of str or None, default=None
         Which of ``"none"``, ``"random_over"``, ``"smote"``, ``"adasyn"``,
-        ``"random_under"`` and ``"dcgan"`` to build, in this order; None builds
-        all six.
+        ``"random_under"``, ``"dcgan"`` and ``"dcgan_article"`` (the sampler
+        with :data:`gansampler.recipes.ARTICLE`) to build, in this order; None
+        builds the first six (:data:`DEFAULT_RESAMPLERS`).
     random_state : int, default=0
         Seed given to every resampler.
     min_train_count : int or None, default=None
@@ -37,8 +44,8 @@ def default_resamplers(
         ``k_neighbors`` and ADASYN's ``n_neighbors`` are lowered from 5 to
         ``min_train_count - 1`` if needed (they need more neighbours than that).
     gan_params : dict or None, default=None
-        Extra parameters of :class:`~gansampler.DCGANOverSampler` (``epochs``,
-        ``precision``, ...).
+        Extra parameters of :class:`~gansampler.DCGANOverSampler` (``updates``,
+        ``precision``, ...), for both DC-GAN resamplers.
 
     Returns
     -------
@@ -60,13 +67,14 @@ def default_resamplers(
     from imblearn.under_sampling import RandomUnderSampler
 
     from .._sampler import DCGANOverSampler
+    from ..recipes import ARTICLE
 
     names = list(DEFAULT_RESAMPLERS if names is None else names)
-    unknown = [n for n in names if n not in DEFAULT_RESAMPLERS]
+    unknown = [n for n in names if n not in NAMED_RESAMPLERS]
     if unknown:
         raise ValueError(
             f"unknown resampler name(s) {', '.join(map(repr, unknown))}; choose "
-            f"from {', '.join(DEFAULT_RESAMPLERS)}."
+            f"from {', '.join(NAMED_RESAMPLERS)}."
         )
     k = 5
     if min_train_count is not None:
@@ -79,6 +87,9 @@ def default_resamplers(
         "random_under": lambda: RandomUnderSampler(random_state=random_state),
         "dcgan": lambda: DCGANOverSampler(
             random_state=random_state, **(gan_params or {})
+        ),
+        "dcgan_article": lambda: DCGANOverSampler(
+            random_state=random_state, **{**ARTICLE, **(gan_params or {})}
         ),
     }
     return {name: builders[name]() for name in names}

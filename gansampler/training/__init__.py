@@ -69,7 +69,10 @@ __all__ = [
     "CheckpointMonitor",
     "GANSettings",
     "GANTrainingWarning",
+    "CPU_UPDATES",
+    "GPU_UPDATES",
     "backend",
+    "default_updates",
     "device_for",
     "gpu_count",
     "make_trainer",
@@ -212,6 +215,34 @@ def gpu_count():
 
         return torch.cuda.device_count()
     return 0
+
+
+#: Generator updates per class of ``updates='auto'`` on a CPU.
+CPU_UPDATES = 1000
+
+#: Generator updates per class of ``updates='auto'`` on a GPU.
+# For now the CPU's budget; the GPU study of issue 20 (docs/gan_study.md) will
+# set it to what pays at a GPU's speed.
+GPU_UPDATES = 1000
+
+
+def default_updates():
+    """The budget of ``updates='auto'``: generator updates per class.
+
+    :data:`GPU_UPDATES` when the running backend sees a GPU, else
+    :data:`CPU_UPDATES`.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from gansampler.training import default_updates
+    >>> default_updates() >= 1
+    True
+    """
+    return GPU_UPDATES if gpu_count() else CPU_UPDATES
 
 
 @contextlib.contextmanager

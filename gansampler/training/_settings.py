@@ -7,6 +7,7 @@ import keras
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
 from ..augment import check_policy
+from ..recipes import DEFAULTS
 from ._host_init import host_initialized
 from ._losses import LOSSES
 
@@ -39,7 +40,8 @@ def _low_precision_output_works():
 class GANSettings:
     """The settings that shape a trainer: two fits with equal settings share one.
 
-    A trainer holds working copies of the networks, both optimizers and the
+    The defaults are those of :data:`gansampler.recipes.DEFAULTS`. A trainer
+    holds working copies of the networks, both optimizers and the
     compiled train step; building and compiling them is the costly part of a
     first fit. Everything that changes any of these is a field here, and
     nothing else is: the class, its images, the seeds and the number of epochs
@@ -51,10 +53,13 @@ class GANSettings:
         Network family (:func:`gansampler.architectures.build_gan`).
     sample_shape : tuple of int
         ``(H, W, C)`` for images, ``(n_features,)`` for rows.
-    latent_dim, generator_filters, discriminator_filters : int
-        Sizes of the networks.
-    batch_norm : bool or None
-        Batch normalisation (None: the family's own choice).
+    latent_dim : int
+        Size of the noise vector.
+    generator_filters, discriminator_filters : int or "auto"
+        Widths of the networks (``"auto"``: the family's own,
+        :func:`gansampler.architectures.network_settings`).
+    batch_norm : bool or "auto"
+        Batch normalisation ("auto": the family's own choice).
     generator_dropout : float
         Dropout in the generator.
     precision : {"float32", "bfloat16", "float16"}
@@ -64,24 +69,25 @@ class GANSettings:
     label_smoothing : float
         The discriminator's target for real images is ``1 - label_smoothing``
         (``loss="bce"`` only).
-    upsampling : {"transposed", "resize"}
-        Upsampling of the ``"conv"`` generator.
-    discriminator_norm : {"batch", "spectral", "none"} or None
-        Normalisation of the ``"conv"`` discriminator (None follows
+    upsampling : {"transposed", "resize", "auto"}
+        Upsampling of the ``"conv"`` generator ("auto": the family's own).
+    discriminator_norm : {"batch", "spectral", "none", "auto"}
+        Normalisation of the ``"conv"`` discriminator ("auto" follows
         ``batch_norm``).
     loss : {"bce", "hinge"}
         The GAN loss (:mod:`gansampler.training._losses`).
     augmentation : tuple of str
         Differentiable augmentation before the discriminator
         (:class:`gansampler.augment.DiffAugment`); empty: none.
-    generator_ema : float or None
+    generator_ema : float
         Decay of the exponential moving average of the generator's weights
-        that checkpoints and sampling use; None: the raw weights.
+        that checkpoints and sampling use; 0: the raw weights.
     reuse_fakes : bool
         One batch of generated images per step serves the discriminator's
         update on fakes and the generator's update (one generator forward pass
         fewer; the generator's weights do not change in between). False: the
-        article's fresh noise for each.
+        article's fresh noise for each. A speed trick for the benchmarks; the
+        sampler never sets it.
     jit_compile : bool or "auto"
         Whether the backend compiles the train step.
 
@@ -98,21 +104,21 @@ class GANSettings:
 
     architecture: str
     sample_shape: tuple
-    latent_dim: int = 100
-    generator_filters: int = 32
-    discriminator_filters: int = 16
-    batch_norm: bool | None = None
-    generator_dropout: float = 0.0
+    latent_dim: int = DEFAULTS["latent_dim"]
+    generator_filters: int | str = DEFAULTS["generator_filters"]
+    discriminator_filters: int | str = DEFAULTS["discriminator_filters"]
+    batch_norm: bool | str = DEFAULTS["batch_norm"]
+    generator_dropout: float = DEFAULTS["generator_dropout"]
     precision: str = "float32"
-    d_learning_rate: float = 1e-3
-    g_learning_rate: float = 1e-4
-    beta_1: float = 0.5
-    label_smoothing: float = 0.0
-    upsampling: str = "transposed"
-    discriminator_norm: str | None = None
-    loss: str = "bce"
-    augmentation: tuple = ()
-    generator_ema: float | None = None
+    d_learning_rate: float = DEFAULTS["d_learning_rate"]
+    g_learning_rate: float = DEFAULTS["g_learning_rate"]
+    beta_1: float = DEFAULTS["beta_1"]
+    label_smoothing: float = DEFAULTS["label_smoothing"]
+    upsampling: str = DEFAULTS["upsampling"]
+    discriminator_norm: str = DEFAULTS["discriminator_norm"]
+    loss: str = DEFAULTS["loss"]
+    augmentation: tuple = DEFAULTS["augmentation"]
+    generator_ema: float = DEFAULTS["generator_ema"]
     reuse_fakes: bool = False
     jit_compile: bool | str = "auto"
 

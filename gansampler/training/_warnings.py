@@ -23,7 +23,7 @@ class GANTrainingWarning(UserWarning):
     >>> X = np.random.default_rng(0).random((40, 8, 8))
     >>> y = np.array([0] * 30 + [1] * 10)
     >>> sampler = DCGANOverSampler(
-    ...     epochs=300, d_learning_rate=0.05, g_learning_rate=1e-6,
+    ...     updates=300, d_learning_rate=0.05, g_learning_rate=1e-6,
     ...     label_smoothing=0.0, batch_norm=False, random_state=0)
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always", GANTrainingWarning)

@@ -25,9 +25,11 @@ from ._fit_settings import (
 )
 from ._fit_state import kept_on_failure
 from ._pickled import pickled
+from ._seeding import MAX_SEED
 from .architectures import ARCHITECTURES, NORMALIZATIONS, UPSAMPLINGS
-from .recipes import DEFAULTS
+from .recipes import DEFAULTS, PRECISIONS
 from .training import (
+    GENERATION_CHUNK,
     LOSSES,
     CheckpointMonitor,
     device_for,
@@ -36,9 +38,6 @@ from .training import (
 )
 
 __all__ = ["DCGANOverSampler"]
-
-# Generated images are drawn in chunks of this many, so memory stays bounded.
-GENERATION_CHUNK = 256
 
 
 class DCGANOverSampler(BaseOverSampler):
@@ -317,7 +316,7 @@ class DCGANOverSampler(BaseOverSampler):
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
-        "precision": [StrOptions({"float32", "bfloat16", "float16"})],
+        "precision": [StrOptions(set(PRECISIONS))],
         "jit_compile": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],
     }
@@ -461,7 +460,7 @@ class DCGANOverSampler(BaseOverSampler):
             train = train.reshape(len(train), -1)
         random_state = check_random_state(self.random_state)
         seeds = {
-            label: int(random_state.randint(np.iinfo(np.int32).max))
+            label: int(random_state.randint(MAX_SEED))
             for label in self.sampling_strategy_
         }
         # Each class's images split into training and held back, with the
@@ -473,7 +472,7 @@ class DCGANOverSampler(BaseOverSampler):
                 classes[label] = (*self._hold_back(train[y == label], rng), rng)
         pretrained = None
         if self.pretrain and classes:
-            seed = int(random_state.randint(np.iinfo(np.int32).max))
+            seed = int(random_state.randint(MAX_SEED))
             pretrained = self._pretrain(settings, train, y, classes, seed)
 
         jobs = [(label, n_gen) for label, _, n_gen in plan if n_gen]
@@ -649,7 +648,7 @@ class DCGANOverSampler(BaseOverSampler):
                 f"No generator for class {label!r}; generators were trained for "
                 f"{sorted(self.generators_)!r}."
             )
-        seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
+        seed = check_random_state(random_state).randint(MAX_SEED)
         fmt = self.data_format_
         trainer = trainer_for(gan_settings(self, fmt, self.settings_))
         rng = np.random.default_rng(seed)

@@ -45,6 +45,7 @@ from ._cli_inputs import (
     _say,
     _strategy,
 )
+from .recipes import PRECISIONS
 
 # Defaults of `compare` on the digits, chosen to finish in a few minutes on a
 # two-core CPU (the GAN's 'auto' updates take several times longer per fold).
@@ -528,7 +529,7 @@ def build_parser():
     compare.add_argument(
         "--precision",
         default="float32",
-        choices=("float32", "bfloat16", "float16"),
+        choices=PRECISIONS,
         help="GAN compute precision (float32; bfloat16 on GPUs)",
     )
     _add_gan_param_argument(compare)
@@ -603,7 +604,7 @@ def build_parser():
     balance.add_argument(
         "--precision",
         default="float32",
-        choices=("float32", "bfloat16", "float16"),
+        choices=PRECISIONS,
         help="GAN compute precision (float32)",
     )
     _add_gan_param_argument(balance)

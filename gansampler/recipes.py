@@ -42,7 +42,7 @@ Examples
 0.1
 """
 
-__all__ = ["ARTICLE", "DEFAULTS", "CONV_WIDTHS", "AUTO_UPSAMPLING"]
+__all__ = ["ARTICLE", "AUTO_UPSAMPLING", "CONV_WIDTHS", "DEFAULTS", "PRECISIONS"]
 
 #: The default of every GAN setting, by parameter name.
 DEFAULTS = {
@@ -74,6 +74,9 @@ CONV_WIDTHS = {"generator_filters": 32, "discriminator_filters": 16}
 
 #: ``upsampling='auto'`` of the ``'conv'`` generator (the study's choice).
 AUTO_UPSAMPLING = "resize"
+
+#: The compute precisions of the hidden layers (``precision=``).
+PRECISIONS = ("float32", "bfloat16", "float16")
 
 #: The article's recipe: the settings in which it differs from the defaults.
 ARTICLE = {"upsampling": "transposed"}

@@ -7,18 +7,16 @@ import keras
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
 from ..augment import check_policy
-from ..recipes import DEFAULTS
+from ..recipes import DEFAULTS, PRECISIONS
 from ._host_init import host_initialized
 from ._losses import LOSSES
 
 __all__ = ["GANSettings"]
 
 # Keras dtype policy of the hidden layers for each precision.
-DTYPE_POLICIES = {
-    "float32": "float32",
-    "bfloat16": "mixed_bfloat16",
-    "float16": "mixed_float16",
-}
+DTYPE_POLICIES = dict(
+    zip(PRECISIONS, ("float32", "mixed_bfloat16", "mixed_float16"), strict=True)
+)
 
 
 def _low_precision_output_works():

@@ -13,6 +13,8 @@ from numbers import Integral
 
 import numpy as np
 
+from ._anchoring import check_anchoring
+from ._teacher import check_teacher_input
 from .architectures import network_settings
 from .augment import check_policy
 from .labels import label_text
@@ -178,12 +180,17 @@ def n_held_back(validation_fraction, n_images):
     return n_held if n_held >= 2 else 0
 
 
-def check_before_training(sampler, y, plan, settings):
+def check_before_training(sampler, y, plan, settings, fmt):
     """Refuse, before any training, what would fail halfway through a fit.
 
     ``plan`` lists ``(class, new samples, of which generated)``; ``settings``
-    is the fit's :class:`~gansampler.training.GANSettings`.
+    is the fit's :class:`~gansampler.training.GANSettings`; ``fmt`` the
+    training data's layout.
     """
+    generated = [label for label, _, n_gen in plan if n_gen]
+    check_anchoring(sampler.latent_sampling, y, generated)
+    if sampler.select == "teacher" and generated:
+        check_teacher_input(fmt, y)
     snapshot_dir = sampler.snapshot_dir
     if snapshot_dir is not None and not os.fspath(snapshot_dir):
         raise ValueError(

@@ -15,6 +15,14 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
+from ._anchoring import (
+    LATENT_SAMPLINGS,
+    anchored_noise,
+    encode,
+    reconstruction_report,
+    refine_codes,
+    train_encoder,
+)
 from ._fit_settings import (
     check_before_training,
     check_counts,
@@ -26,6 +34,7 @@ from ._fit_settings import (
 from ._fit_state import kept_on_failure
 from ._pickled import pickled
 from ._seeding import MAX_SEED
+from ._teacher import Teacher, n_candidates
 from .architectures import ARCHITECTURES, NORMALIZATIONS, UPSAMPLINGS
 from .recipes import DEFAULTS, PRECISIONS
 from .training import (
@@ -173,6 +182,30 @@ class DCGANOverSampler(BaseOverSampler):
         reports the choice. None: hold nothing back and choose no checkpoint;
         a class keeps its last generator, or its last checkpoint before a
         detected mode collapse.
+    latent_sampling : {'prior', 'smote'}, default='prior'
+        Where the noise of each new image comes from. ``'prior'``: drawn at
+        random, so the image may lie anywhere the generator reaches.
+        ``'smote'``: anchored on the class's real images, as SMOTE anchors
+        its samples: after training, an encoder into the generator's noise
+        space is trained on the generator's own images, each real image of
+        the class is encoded (and its code refined until the generator
+        reproduces the image closely), and each new image is generated from a
+        point drawn at random on the segment between the codes of a real
+        image and of one of its 5 nearest neighbours among the codes. Needs
+        at least 2 images in each class that grows. ``anchoring_`` reports
+        how closely the generator reproduces the real images, which tells
+        whether it covers the class at all (user guide, "Anchored sampling").
+    select : {'teacher'} or None, default=None
+        ``'teacher'``: generate 4 candidates per new image and keep those a
+        classifier trained on the fold's real images (the library's
+        :class:`~gansampler.classifiers.KerasImageClassifier`, balanced by
+        random over-sampling, trained once per fit) assigns to their class,
+        leaving out the most confident tenth and drawing the rest at random;
+        a shortfall is filled with copies of the class's own images.
+        ``selection_`` records per class how many were accepted, and the
+        teacher's balanced accuracy on real images it did not train on (a
+        weak teacher selects noise). Images only. None: keep every generated
+        image.
     snapshot_dir : str or path-like, default=None
         Folder for snapshots: per class a sub-folder with, at each checkpoint,
         a 7x7 grid of generated images (PNG), the generator (``.keras``) and
@@ -239,6 +272,21 @@ class DCGANOverSampler(BaseOverSampler):
         ``d_loss_fake``, ``g_loss``, ``d_acc_real`` and ``d_acc_fake`` (the
         article's d1, d2, g and the discriminator's accuracy on real and fake
         batches); after pretraining, the fine-tuning's epochs only.
+    anchoring_ : dict or None
+        With ``latent_sampling='smote'``, maps each class that got generated
+        samples to how closely its generator reproduces the class's real
+        images from their codes: ``reconstruction_mse`` (pixel mean squared
+        error in [-1, 1]), beside ``prior_nearest_mse`` (of a real image to
+        the nearest of 1,000 images from random noise) and
+        ``real_nearest_mse`` (to the nearest other real image), and their
+        ``reconstruction_ratio``; None with ``'prior'``.
+    selection_ : dict or None
+        With ``select='teacher'``, maps each class that got generated
+        samples to its selection: ``candidates``, ``accepted``,
+        ``share_accepted``, ``dropped_top``, ``kept``, ``copies`` (the
+        shortfall, filled with copies), the teacher's ``teacher_recall`` of
+        the class and ``teacher_balanced_accuracy`` on held-back real
+        images; None without selection.
     pretrain_history_ : dict or None
         The pretraining's per-epoch lists, as in ``history_``; None without
         ``pretrain``.
@@ -312,6 +360,8 @@ class DCGANOverSampler(BaseOverSampler):
         "pretrain": ["boolean"],
         "freeze_discriminator": [Interval(Integral, 0, None, closed="left")],
         "generated_fraction": [Interval(Real, 0, 1, closed="both")],
+        "latent_sampling": [StrOptions(set(LATENT_SAMPLINGS))],
+        "select": [StrOptions({"teacher"}), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
@@ -348,6 +398,8 @@ class DCGANOverSampler(BaseOverSampler):
         freeze_discriminator=DEFAULTS["freeze_discriminator"],
         generated_fraction=DEFAULTS["generated_fraction"],
         validation_fraction=DEFAULTS["validation_fraction"],
+        latent_sampling=DEFAULTS["latent_sampling"],
+        select=DEFAULTS["select"],
         snapshot_dir=None,
         snapshot_every=None,
         n_jobs=None,
@@ -378,6 +430,8 @@ class DCGANOverSampler(BaseOverSampler):
         self.freeze_discriminator = freeze_discriminator
         self.generated_fraction = generated_fraction
         self.validation_fraction = validation_fraction
+        self.latent_sampling = latent_sampling
+        self.select = select
         self.snapshot_dir = snapshot_dir
         self.snapshot_every = snapshot_every
         self.n_jobs = n_jobs
@@ -442,6 +496,8 @@ class DCGANOverSampler(BaseOverSampler):
         architecture = self.settings_["architecture"]
         self.generators_, self.history_, self.quality_ = {}, {}, {}
         self.pretrain_history_ = None
+        self.anchoring_ = {} if self.latent_sampling == "smote" else None
+        self.selection_ = None
         check_counts(self.sampling_strategy_, y)
         fraction = self.generated_fraction
         # (class, new samples, of which generated), for the classes that grow.
@@ -451,11 +507,12 @@ class DCGANOverSampler(BaseOverSampler):
             if n_new
         ]
         settings = gan_settings(self, fmt, self.settings_)
-        check_before_training(self, y, plan, settings)
+        check_before_training(self, y, plan, settings, fmt)
         if not plan:
             # Nothing to add: return copies, never the caller's own arrays.
             return X.copy(), y.copy()
         train = _images.to_training(X_dense, fmt)
+        images = train
         if architecture == "dense":
             train = train.reshape(len(train), -1)
         random_state = check_random_state(self.random_state)
@@ -474,8 +531,16 @@ class DCGANOverSampler(BaseOverSampler):
         if self.pretrain and classes:
             seed = int(random_state.randint(MAX_SEED))
             pretrained = self._pretrain(settings, train, y, classes, seed)
+        teacher = None
+        if self.select == "teacher" and classes:
+            seed = int(random_state.randint(MAX_SEED))
+            teacher = Teacher(random_state=seed).fit(images, y)
 
-        jobs = [(label, n_gen) for label, _, n_gen in plan if n_gen]
+        jobs = [
+            (label, n_gen if teacher is None else n_candidates(n_gen))
+            for label, _, n_gen in plan
+            if n_gen
+        ]
         results = Parallel(n_jobs=effective_n_jobs(self.n_jobs))(
             delayed(partial(pickled, self._fit_class))(
                 label, n_gen, *classes[label], seeds[label], settings, i, pretrained
@@ -489,17 +554,29 @@ class DCGANOverSampler(BaseOverSampler):
 
         new_X, new_y = [], []
         for label, n_new, n_gen in plan:
+            n_copies = n_new - n_gen
             if n_gen:
-                generator, history, quality, samples = results[label]
+                generator, history, quality, samples, anchoring = results[label]
                 self.generators_[label] = generator
                 self.history_[label] = history
                 self.quality_[label] = {**quality, "pretrained": pretrained is not None}
-                new_X.append(samples)
-            if n_new > n_gen:
+                if anchoring is not None:
+                    self.anchoring_[label] = anchoring
+                if teacher is not None:
+                    kept, n_missing = teacher.select(label, samples, n_gen)
+                    samples = samples[kept]
+                    n_copies += n_missing
+                if len(samples) and teacher is not None:
+                    new_X.append(_images.from_training(samples, fmt))
+                elif len(samples):
+                    new_X.append(samples)
+            if n_copies:
                 rows = np.flatnonzero(y == label)
                 rng = np.random.default_rng((seeds[label], 1))
-                new_X.append(X_dense[rng.choice(rows, n_new - n_gen)])
+                new_X.append(X_dense[rng.choice(rows, n_copies)])
             new_y.append(np.full(n_new, label, dtype=y.dtype))
+        if teacher is not None:
+            self.selection_ = teacher.record_
 
         X_new = np.concatenate(new_X)
         if sparse.issparse(X):
@@ -553,10 +630,15 @@ class DCGANOverSampler(BaseOverSampler):
     def _fit_class(
         self, label, n_new, images, held_back, rng, seed, settings, index, pretrained
     ):
-        """Train one class's GAN; returns (generator, history, quality, new samples).
+        """Train one class's GAN and draw its new samples.
 
-        Runs in a worker when ``n_jobs`` asks for several; with several GPUs,
-        class ``index`` trains on GPU ``index % n_gpus``.
+        Returns ``(generator, history, quality, samples, anchoring)``: the
+        samples in the data's format, or, with ``select='teacher'``, as the
+        generator made them (the teacher scores them before they are
+        converted); ``anchoring``, the class's reconstruction report with
+        ``latent_sampling='smote'``, else None. Runs in a worker when
+        ``n_jobs`` asks for several; with several GPUs, class ``index``
+        trains on GPU ``index % n_gpus``.
         """
         with device_for(index):
             generator, discriminator = settings.build_networks(seed)
@@ -581,22 +663,45 @@ class DCGANOverSampler(BaseOverSampler):
                 on_checkpoint=monitor,
             )
             monitor.restore_best(generator)
-            return (
-                generator,
-                history,
-                monitor.report(),
-                self._generate(generator, n_new, rng, trainer),
+            noise, anchoring = None, None
+            if self.latent_sampling == "smote":
+                noise, anchoring = self._anchored_noise(
+                    generator, images, held_back, n_new, rng, seed, trainer
+                )
+            samples = self._generate(
+                generator, n_new, rng, trainer, noise, raw=self.select == "teacher"
             )
+            return generator, history, monitor.report(), samples, anchoring
 
-    def _generate(self, generator, n_samples, rng, trainer):
+    def _anchored_noise(self, generator, images, held_back, n_new, rng, seed, trainer):
+        """Noise between the codes of the class's real images, and its report."""
+        anchors = images if held_back is images else np.concatenate([images, held_back])
+        sample = partial(trainer.generate, generator)
+        encoder = train_encoder(generator, seed, sample=sample)
+        codes = refine_codes(generator, anchors, encode(encoder, anchors))
+        report = reconstruction_report(
+            generator, codes, anchors, np.random.default_rng((seed, 2)), sample=sample
+        )
+        return anchored_noise(codes, n_new, rng), report
+
+    def _generate(self, generator, n_samples, rng, trainer, noise=None, raw=False):
         # Chunk by chunk into one preallocated array: the peak memory is the
-        # output plus one chunk's working arrays, whatever n_samples is.
+        # output plus one chunk's working arrays, whatever n_samples is. The
+        # noise is drawn from the prior unless given; ``raw`` keeps the
+        # generator's own values (float32 in [-1, 1]).
         fmt = self.data_format_
+        convert = (
+            (lambda images: images) if raw else partial(_images.from_training, fmt=fmt)
+        )
         out = None
         for start in range(0, n_samples, GENERATION_CHUNK):
             size = min(GENERATION_CHUNK, n_samples - start)
-            noise = rng.standard_normal((size, self.latent_dim)).astype(np.float32)
-            chunk = _images.from_training(trainer.generate(generator, noise), fmt)
+            if noise is None:
+                chunk_noise = rng.standard_normal((size, self.latent_dim))
+                chunk_noise = chunk_noise.astype(np.float32)
+            else:
+                chunk_noise = noise[start : start + size]
+            chunk = convert(trainer.generate(generator, chunk_noise))
             if out is None:
                 out = np.empty((n_samples, *chunk.shape[1:]), dtype=chunk.dtype)
             out[start : start + size] = chunk

@@ -37,6 +37,7 @@ from sklearn.base import clone
 from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.utils import check_random_state
 
+from ._seeding import MAX_SEED
 from .labels import label_text
 
 __all__ = [
@@ -71,8 +72,6 @@ HOLD_OUT_FRACTION = 0.2
 #: The fewest real images a class may have: one held back to measure the
 #: teacher's recall of the class, four to train it on.
 MIN_CLASS_SIZE = 5
-
-_MAX_SEED = 2**31 - 1
 
 
 def n_candidates(n_needed):
@@ -229,7 +228,7 @@ class Teacher:
                 f"label each; got images of shape {images.shape} and {len(y)} "
                 "labels."
             )
-        seed = int(check_random_state(self.random_state).randint(_MAX_SEED))
+        seed = int(check_random_state(self.random_state).randint(MAX_SEED))
         self._seed = seed
         rng = np.random.default_rng(seed)
         self.classes_ = np.unique(y)

@@ -66,6 +66,8 @@ DEFAULTS = {
     "freeze_discriminator": 0,
     "generated_fraction": 1.0,
     "validation_fraction": 0.2,
+    "latent_sampling": "prior",
+    "select": None,
 }
 
 #: ``generator_filters='auto'`` and ``discriminator_filters='auto'`` of the

@@ -284,3 +284,73 @@ def test_seed_architecture_rejects_other_sizes(digits):
         DCGANOverSampler(
             architecture="seed", updates=2, batch_size=16, latent_dim=16
         ).fit_resample(X, y)
+
+
+# ------------------------------------------------ anchored sampling, teacher
+def _nearest_mse(new, real):
+    new, real = new.reshape(len(new), 1, -1), real.reshape(1, len(real), -1)
+    return float(((new / 255.0 - real / 255.0) ** 2).mean(-1).min(1).mean())
+
+
+def test_anchored_sampling_generates_between_the_classs_real_images(digits):
+    X, y = digits
+    params = dict(FAST, updates=100, sampling_strategy={1: 60}, random_state=0)
+    plain = DCGANOverSampler(**params)
+    prior = plain.fit_resample(X, y)[0][len(X) :]
+    sampler = DCGANOverSampler(**params, latent_sampling="smote")
+    anchored = sampler.fit_resample(X, y)[0][len(X) :]
+    ones, twos = X[y == 1], X[y == 2]
+    # Anchored on the class's own images: far closer to them than images
+    # from random noise, and closer to them than to another class.
+    assert _nearest_mse(anchored, ones) < 0.6 * _nearest_mse(prior, ones)
+    assert _nearest_mse(anchored, ones) < _nearest_mse(anchored, twos)
+    report = sampler.anchoring_[1]
+    assert report["n_samples"] == 20
+    assert report["reconstruction_mse"] < report["prior_nearest_mse"]
+    assert plain.anchoring_ is None and plain.selection_ is None
+
+
+def test_teacher_selection_keeps_accepted_images_and_fills_with_copies(digits):
+    X, y = digits
+    params = dict(FAST, updates=100, sampling_strategy={1: 40}, random_state=0)
+    sampler = DCGANOverSampler(**params, select="teacher")
+    X_res, y_res = sampler.fit_resample(X, y)
+    new = X_res[len(X) :]
+    record = sampler.selection_[1]
+    assert record["candidates"] == 4 * 20  # 20 new images: 40 in all
+    assert record["kept"] + record["copies"] == 20 == len(new)
+    assert record["kept"] <= record["accepted"] - record["dropped_top"]
+    # The copies, and only they, are real images of the class.
+    real = {image.tobytes() for image in X[y == 1]}
+    assert sum(image.tobytes() in real for image in new) == record["copies"]
+    assert 0.0 <= record["teacher_balanced_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "params, data, message",
+    [
+        (dict(latent_sampling="smote"), "one image", "latent_sampling='smote'"),
+        (dict(select="teacher"), "rows", "select='teacher'"),
+        (dict(select="teacher"), "four images", "select='teacher'|class 2"),
+    ],
+)
+def test_techniques_refuse_what_they_cannot_do_before_training(
+    digits, params, data, message, monkeypatch
+):
+    X, y = digits
+    if data == "one image":
+        keep = np.r_[np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:1]]
+        X, y = X[keep], y[keep]
+    elif data == "rows":
+        X = X.reshape(len(X), -1)
+    else:
+        keep = np.r_[np.flatnonzero(y != 2), np.flatnonzero(y == 2)[:4]]
+        X, y = X[keep], y[keep]
+    import gansampler._sampler as sampler_module
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a GAN was trained")
+
+    monkeypatch.setattr(sampler_module, "train_gan", no_training)
+    with pytest.raises(ValueError, match=message):
+        DCGANOverSampler(**FAST, **params, validation_fraction=None).fit_resample(X, y)

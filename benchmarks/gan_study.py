@@ -95,6 +95,43 @@ CONFIGS = {
     # The defaults: what the study chose (the article's with resize upsampling).
     "default": {},
 }
+# The GPU-scale study (issue 20): the budget, then at 10,000 updates the
+# data-efficient techniques (DiffAugment and a generator average, "de"),
+# transfer from the fold, anchored generation, teacher selection, the mix
+# with random over-sampling, and their combination.
+DE = {"augmentation": "translation,cutout", "generator_ema": 0.999}
+SCALE = {
+    "u1k": {"updates": 1000},
+    "u10k": {"updates": 10000},
+    "u30k": {"updates": 30000},
+    "u10k+de": {"updates": 10000, **DE},
+    "u10k+de+pretrain": {"updates": 10000, **DE, "pretrain": True},
+    "u10k+de+pretrain+freeze2": {
+        "updates": 10000,
+        **DE,
+        "pretrain": True,
+        "freeze_discriminator": 2,
+    },
+    "u10k+smote": {"updates": 10000, "latent_sampling": "smote"},
+    "u10k+teacher": {"updates": 10000, "select": "teacher"},
+    "u10k+mix50": {"updates": 10000, "generated_fraction": 0.5},
+    "u10k+de+pretrain+smote+teacher": {
+        "updates": 10000,
+        **DE,
+        "pretrain": True,
+        "latent_sampling": "smote",
+        "select": "teacher",
+    },
+    # The same techniques at the CPU's budget (the digits main job).
+    "u1k+smote": {"updates": 1000, "latent_sampling": "smote"},
+    "u1k+teacher": {"updates": 1000, "select": "teacher"},
+    "u1k+smote+teacher": {
+        "updates": 1000,
+        "latent_sampling": "smote",
+        "select": "teacher",
+    },
+}
+CONFIGS.update(SCALE)
 BASELINES = ("none", "random_over", "smote")
 # Digits have an orientation: no flips or rotations there.
 NOT_FOR_DIGITS = ("all+flip_rot90",)
@@ -174,6 +211,13 @@ def run_task(task):
             k: (list(v) if isinstance(v, tuple) else v)
             for k, v in sampler.settings_.items()
         }
+        for name in ("anchoring_", "selection_"):
+            found = getattr(sampler, name)
+            if found is not None:
+                record[name.rstrip("_")] = {
+                    str(label): {k: float(v) for k, v in values.items()}
+                    for label, values in found.items()
+                }
         extractor = joblib.load(
             _extractor_path(task["out"], task["name"], task["fold"])
         )
@@ -201,7 +245,7 @@ def run_task(task):
     record["resample_s"] = time.perf_counter() - start
     start = time.perf_counter()
     classifier = KerasImageClassifier(
-        epochs=task["classifier_epochs"], batch_size=32, random_state=task["fold"]
+        epochs=task["classifier_epochs"], random_state=task["fold"]
     )
     classifier.fit(X_res, y_res)
     record["classifier_s"] = time.perf_counter() - start
@@ -367,7 +411,12 @@ def main(argv=None):
     p.add_argument("--name", required=True)
     p.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--configs", nargs="*", default=None)
-    p.add_argument("--classifier-epochs", type=int, default=15)
+    p.add_argument(
+        "--classifier-epochs",
+        type=lambda v: v if v == "auto" else int(v),
+        default="auto",
+        help="the classifier's epochs: 'auto' (its default) or an int",
+    )
     p.add_argument("--gan-params", default="{}", help="JSON, e.g. precision")
     p.add_argument("--max-fake", type=int, default=500)
     p.add_argument("--workers", type=int, default=4)

@@ -139,6 +139,10 @@ def test_gan_study(script, npz, tmp_path, capsys):
     assert set(study.SCORES) <= set(records[0]) and "roc_auc" not in records[0]
     assert records[1]["settings"]["upsampling"] == "transposed"
     assert set(records[1]["quality"]) == {"1", "2"}
+    from gansampler import DCGANOverSampler
+
+    for params in study.CONFIGS.values():  # every configuration is valid
+        DCGANOverSampler(**params)._validate_params()
     log = tmp_path / "tasks.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     study.main(["summary", str(log)])

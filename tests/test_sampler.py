@@ -292,7 +292,19 @@ def _nearest_mse(new, real):
     return float(((new / 255.0 - real / 255.0) ** 2).mean(-1).min(1).mean())
 
 
-def test_anchored_sampling_generates_between_the_classs_real_images(digits):
+def test_anchored_sampling_generates_between_the_classs_real_images(
+    digits, monkeypatch
+):
+    import functools
+
+    import gansampler._sampler as sampler_module
+
+    # A shorter encoder training than the sampler's, for the test's time.
+    monkeypatch.setattr(
+        sampler_module,
+        "train_encoder",
+        functools.partial(sampler_module.train_encoder, steps=100),
+    )
     X, y = digits
     params = dict(FAST, updates=100, sampling_strategy={1: 60}, random_state=0)
     plain = DCGANOverSampler(**params)
@@ -310,7 +322,19 @@ def test_anchored_sampling_generates_between_the_classs_real_images(digits):
     assert plain.anchoring_ is None and plain.selection_ is None
 
 
-def test_teacher_selection_keeps_accepted_images_and_fills_with_copies(digits):
+def test_teacher_selection_keeps_accepted_images_and_fills_with_copies(
+    digits, monkeypatch
+):
+    import functools
+
+    import gansampler._sampler as sampler_module
+    from gansampler.classifiers import KerasImageClassifier
+
+    # A teacher of fewer epochs than the default classifier's, for the time.
+    teacher = functools.partial(
+        sampler_module.Teacher, KerasImageClassifier(epochs=10, batch_size=16)
+    )
+    monkeypatch.setattr(sampler_module, "Teacher", teacher)
     X, y = digits
     params = dict(FAST, updates=100, sampling_strategy={1: 40}, random_state=0)
     sampler = DCGANOverSampler(**params, select="teacher")

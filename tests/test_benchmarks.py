@@ -6,6 +6,7 @@ first fit or change its global settings (``bench_first_fit.py``, which also
 turns on JAX's compile log) run in their own process.
 """
 
+import ast
 import importlib
 import json
 import os
@@ -75,6 +76,50 @@ def test_no_script_imports_private_names():
     for path in BENCHMARKS.glob("*.py"):
         code = path.read_text().replace("from _common import", "")
         assert not private.search(code), (path.name, private.search(code))
+
+
+def _patched_package_objects(code):
+    """Assignments to attributes of names imported from gansampler, and setattr."""
+    tree = ast.parse(code)
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {
+                (alias.asname or alias.name).split(".")[0]
+                for alias in node.names
+                if alias.name.split(".")[0] == "gansampler"
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "gansampler"
+        ):
+            imported |= {alias.asname or alias.name for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            root = target
+            while isinstance(root, ast.Attribute | ast.Subscript):
+                root = root.value
+            if target is not root and getattr(root, "id", None) in imported:
+                found.append(ast.unparse(target))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+            "setattr",
+            "delattr",
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_no_script_patches_the_package():
+    assert _patched_package_objects(
+        "import gansampler.architectures as a\nfrom gansampler import training\n"
+        "a.build_seed_generator = None\ntraining.GANSettings.x = 1\n"
+        "setattr(object, 'y', 2)\nmodel.trainable = False\n"
+    ) == ["a.build_seed_generator", "training.GANSettings.x", "setattr(object, 'y', 2)"]
+    for path in BENCHMARKS.glob("*.py"):
+        assert not _patched_package_objects(path.read_text()), path.name
 
 
 def test_common_loads_npz_and_digits(script, npz):

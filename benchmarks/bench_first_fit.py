@@ -10,6 +10,33 @@ generating) and the final generation. On JAX it also counts every compiled
 program with its compile time (``jax_log_compiles``) and the time JAX spent
 tracing, lowering and compiling (``jax.monitoring``).
 
+How the phases are measured: the fit runs under Python's profiler
+(``cProfile``), and each phase is the cumulative time of the package's
+functions named in ``PHASES`` (by qualified name, in any module of the
+package), their outermost calls only; nothing in the package is replaced or
+wrapped. A compiled program belongs to the innermost phase on the stack when
+JAX logs it. What that means for the figures (the phases in
+docs/benchmarks.md, of 2026-12-01, were taken with earlier timing wrappers
+that replaced the package's methods):
+
+- ``train_calls`` is the training loop's call of the trainer, including its
+  wait for the call's metrics, where the wrappers timed the trainer's
+  ``run_epoch`` and then waited for PyTorch's GPU. The same time on JAX
+  (its ``run_epoch`` returns host arrays) and on PyTorch, plus the loop's
+  conversion of the metrics; on TensorFlow, whose ``run_epoch`` returns
+  before its device work is done, it now includes that work. The
+  ``train_calls`` count is still that of ``run_epoch`` calls.
+- ``first_train_call`` is gone: a profile has one total per function, not one
+  per call, so the first training call is part of ``train_calls``. On JAX,
+  ``programs_by_phase["train_calls"]`` gives the compile time that made the
+  first call long; the second fit (``--fits 2``) gives the calls without it.
+- The profiler adds its own overhead to Python-bound phases (tracing,
+  building networks), and so to ``wall_s``; ``plain`` times unprofiled fits.
+- Phases may nest, as they did with the wrappers: ``make_trainer`` includes
+  building the trainer's working networks, which ``build_networks`` counts
+  too, so ``unaccounted`` (the wall time less every phase) can be negative.
+- ``phase_calls`` (new) counts each phase's calls.
+
     # one configuration, in this process
     KERAS_BACKEND=jax python benchmarks/bench_first_fit.py fit --size 64 \\
         --recipe article --updates 1000 --precision bfloat16
@@ -23,13 +50,17 @@ Prints one ``RESULT {json}`` line per measurement.
 
 import argparse
 import collections
+import cProfile
+import inspect
 import json
 import logging
 import os
+import pstats
 import re
 import subprocess
 import sys
 import time
+import types
 
 T0 = time.perf_counter()
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -42,77 +73,144 @@ import numpy as np  # noqa: E402
 IMPORT_KERAS_S = time.perf_counter() - T0
 
 
-class Phases:
-    """Wall time and (JAX) compiled programs per phase of a fit."""
+# The phases of a fit, each the time of the package's functions whose
+# qualified name matches (in any module of the gansampler package): the
+# outermost calls only, so a method calling its base class's counts once.
+PHASES = {
+    "build_networks": r"GANSettings\.build_networks",
+    "make_trainer": r"make_trainer",
+    "load": r"\w*Trainer\.load",
+    "to_device": r"\w*Trainer\.to_device",
+    # The training loop's call of the trainer, with its wait for the metrics.
+    "train_calls": r"_run_call",
+    "save": r"\w*Trainer\.save",
+    "checkpoints": r"CheckpointMonitor\.__call__",
+    "final_generation": r"DCGANOverSampler\._generate",
+}
+# The trainer's compiled calls (``train_calls`` counts these).
+RUN_EPOCH = r"\w*Trainer\.run_epoch"
+
+
+def _package_root():
+    import gansampler
+
+    return os.path.dirname(os.path.abspath(gansampler.__file__)) + os.sep
+
+
+def _matches(pattern, filename, qualname, root):
+    return filename.startswith(root) and re.fullmatch(pattern, qualname) is not None
+
+
+def _phase_of(filename, qualname, root):
+    for phase, pattern in PHASES.items():
+        if _matches(pattern, filename, qualname, root):
+            return phase
+    return None
+
+
+def _package_functions(root):
+    """``{(file, first line): qualified name}`` of the loaded package's functions.
+
+    cProfile names a function by its file, first line and bare name; this
+    gives it its qualified name (the methods of the package's classes).
+    """
+    found = {}
+    seen = set()
+
+    def visit(namespace):
+        for value in list(vars(namespace).values()):
+            function = getattr(value, "__func__", value)  # class/static methods
+            for candidate in (function, getattr(function, "__wrapped__", None)):
+                code = getattr(candidate, "__code__", None)
+                if isinstance(code, types.CodeType) and code.co_filename.startswith(
+                    root
+                ):
+                    found[code.co_filename, code.co_firstlineno] = code.co_qualname
+            if (
+                isinstance(value, type)
+                and value not in seen
+                and str(getattr(value, "__module__", "")).startswith("gansampler")
+            ):
+                seen.add(value)
+                visit(value)
+
+    for name, module in list(sys.modules.items()):
+        if name == "gansampler" or name.startswith("gansampler."):
+            visit(module)
+    return found
+
+
+def _outermost(stats, keys):
+    """Seconds and calls of ``keys``' calls made from outside ``keys``."""
+    seconds, calls = 0.0, 0
+    for key in keys:
+        for caller, (_, primitive, _, cumulative) in stats[key][4].items():
+            if caller not in keys:
+                seconds += cumulative
+                calls += primitive
+    return seconds, calls
+
+
+def phase_times(stats):
+    """Seconds and calls per phase from ``pstats.Stats(profile).stats``.
+
+    Raises if a phase names no function of the package: a renamed function
+    must be renamed here too, not measured as zero.
+    """
+    root = _package_root()
+    functions = _package_functions(root)
+    patterns = {**PHASES, "run_epoch": RUN_EPOCH}
+    for phase, pattern in patterns.items():
+        if not any(_matches(pattern, f, q, root) for (f, _), q in functions.items()):
+            raise LookupError(f"phase {phase!r}: no package function {pattern!r}")
+    keys = collections.defaultdict(set)
+    for key in stats:
+        qualname = functions.get(key[:2])
+        for phase, pattern in patterns.items():
+            if qualname is not None and _matches(pattern, key[0], qualname, root):
+                keys[phase].add(key)
+    times = {phase: _outermost(stats, keys[phase]) for phase in patterns}
+    run_epoch = times.pop("run_epoch")
+    return {p: s for p, (s, _) in times.items()}, {
+        **{p: n for p, (_, n) in times.items()},
+        "run_epoch": run_epoch[1],
+    }
+
+
+class Compiles:
+    """JAX's compiled programs, each with the phase it was compiled in."""
 
     def __init__(self):
-        self.seconds = collections.Counter()
-        self.calls = collections.Counter()
-        self.current = "other"
         self.programs = []  # (phase, name, seconds)
         self.jax_events = collections.Counter()
 
-    def wrap(self, owner, name, phase):
-        function = getattr(owner, name)
-
-        def timed(*args, **kwargs):
-            outer, self.current = self.current, phase
-            start = time.perf_counter()
-            try:
-                result = function(*args, **kwargs)
-                if phase == "train_calls":  # asynchronous: wait for the result
-                    result = _ready(result)
-                return result
-            finally:
-                elapsed = time.perf_counter() - start
-                key = phase
-                if phase == "train_calls" and self.calls[phase] == 0:
-                    key = "first_train_call"
-                self.seconds[key] += elapsed
-                self.calls[phase] += 1
-                self.current = outer
-
-        setattr(owner, name, timed)
-
     def reset(self):
-        self.seconds.clear()
-        self.calls.clear()
         self.programs.clear()
         self.jax_events.clear()
 
+    @staticmethod
+    def current_phase(root):
+        """The innermost phase on the calling thread's stack, else "other"."""
+        frame = inspect.currentframe()
+        while frame is not None:
+            code = frame.f_code
+            phase = _phase_of(code.co_filename, code.co_qualname, root)
+            if phase is not None:
+                return phase
+            frame = frame.f_back
+        return "other"
 
-def _ready(result):
-    if keras.config.backend() == "torch":
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.synchronize()
-    return result
-
-
-def _instrument(phases):
-    import importlib
-
-    import gansampler.training as training
-    from gansampler import DCGANOverSampler
-
-    module = {"jax": "_jax", "torch": "_torch", "tensorflow": "_tensorflow"}
-    trainer_class = importlib.import_module(
-        f"gansampler.training.{module[keras.config.backend()]}"
-    ).Trainer
-    phases.wrap(training.GANSettings, "build_networks", "build_networks")
-    phases.wrap(training, "make_trainer", "make_trainer")
-    phases.wrap(trainer_class, "load", "load")
-    phases.wrap(trainer_class, "to_device", "to_device")
-    phases.wrap(trainer_class, "run_epoch", "train_calls")
-    phases.wrap(trainer_class, "save", "save")
-    phases.wrap(training.CheckpointMonitor, "__call__", "checkpoints")
-    phases.wrap(DCGANOverSampler, "_generate", "final_generation")
-    if keras.config.backend() == "jax":
+    def listen(self):
+        """Record JAX's compile events and programs (no-op on other backends)."""
+        if keras.config.backend() != "jax":
+            return
         import jax
 
+        root = _package_root()
+        compiles = self
+
         def on_event(event, duration, **kwargs):
-            phases.jax_events[event.rsplit("/", 1)[-1]] += duration
+            compiles.jax_events[event.rsplit("/", 1)[-1]] += duration
 
         jax.monitoring.register_event_duration_secs_listener(on_event)
 
@@ -123,8 +221,12 @@ def _instrument(phases):
                     record.getMessage(),
                 )
                 if match:
-                    phases.programs.append(
-                        (phases.current, match.group(1), float(match.group(2)))
+                    compiles.programs.append(
+                        (
+                            compiles.current_phase(root),
+                            match.group(1),
+                            float(match.group(2)),
+                        )
                     )
 
         jax.config.update("jax_log_compiles", True)
@@ -156,8 +258,8 @@ def _preset(recipe):
 def run_fit(args):
     from gansampler import DCGANOverSampler
 
-    phases = Phases()
-    _instrument(phases)
+    compiles = Compiles()
+    compiles.listen()
     X, y = _class_data(args.size, args.n_images, args.channels)
     params = dict(
         **_preset(args.recipe),
@@ -170,35 +272,39 @@ def run_fit(args):
     )
     fits = []
     for i in range(args.fits):
-        phases.reset()
-        phases.current = "other"
-        start = time.perf_counter()
+        compiles.reset()
         sampler = DCGANOverSampler(**{**params, "random_state": i})
-        sampler.fit_resample(X, y)
+        profile = cProfile.Profile()
+        start = time.perf_counter()
+        profile.runcall(sampler.fit_resample, X, y)
         wall = time.perf_counter() - start
+        seconds, calls = phase_times(pstats.Stats(profile).stats)
         history = sampler.history_[1]
         fit = {
             "fit": i + 1,
             "wall_s": round(wall, 3),
             "epochs": len(history["g_loss"]),
-            "phases_s": {k: round(v, 3) for k, v in phases.seconds.items()},
-            "train_calls": phases.calls["train_calls"],
+            "phases_s": {k: round(v, 3) for k, v in seconds.items()},
+            "train_calls": calls["run_epoch"],
+            "phase_calls": {k: n for k, n in calls.items() if k != "run_epoch"},
         }
-        fit["phases_s"]["unaccounted"] = round(wall - sum(phases.seconds.values()), 3)
-        if phases.programs:
+        fit["phases_s"]["unaccounted"] = round(wall - sum(seconds.values()), 3)
+        if compiles.programs:
             by_phase = collections.defaultdict(lambda: [0, 0.0])
-            for phase, _, seconds in phases.programs:
+            for phase, _, program_s in compiles.programs:
                 by_phase[phase][0] += 1
-                by_phase[phase][1] += seconds
-            fit["programs"] = len(phases.programs)
+                by_phase[phase][1] += program_s
+            fit["programs"] = len(compiles.programs)
             fit["programs_by_phase"] = {
                 k: [n, round(s, 3)] for k, (n, s) in by_phase.items()
             }
             fit["largest_programs"] = [
                 [phase, name, round(s, 3)]
-                for phase, name, s in sorted(phases.programs, key=lambda p: -p[2])[:6]
+                for phase, name, s in sorted(compiles.programs, key=lambda p: -p[2])[:6]
             ]
-            fit["jax_seconds"] = {k: round(v, 3) for k, v in phases.jax_events.items()}
+            fit["jax_seconds"] = {
+                k: round(v, 3) for k, v in compiles.jax_events.items()
+            }
         fits.append(fit)
     result = {
         "backend": keras.config.backend(),

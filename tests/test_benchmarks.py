@@ -1,11 +1,12 @@
 """Every script in benchmarks/ runs, on tiny data, and writes what it says.
 
 The measurements themselves take minutes to hours; these runs take seconds:
-one fold, one epoch, a handful of images. Scripts that change the package's
-functions while they measure (``bench_first_fit.py``) run in their own
-process.
+one fold, one epoch, a handful of images. Scripts that measure a process's
+first fit or change its global settings (``bench_first_fit.py``, which also
+turns on JAX's compile log) run in their own process.
 """
 
+import ast
 import importlib
 import json
 import os
@@ -75,6 +76,50 @@ def test_no_script_imports_private_names():
     for path in BENCHMARKS.glob("*.py"):
         code = path.read_text().replace("from _common import", "")
         assert not private.search(code), (path.name, private.search(code))
+
+
+def _patched_package_objects(code):
+    """Assignments to attributes of names imported from gansampler, and setattr."""
+    tree = ast.parse(code)
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {
+                (alias.asname or alias.name).split(".")[0]
+                for alias in node.names
+                if alias.name.split(".")[0] == "gansampler"
+            }
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "gansampler"
+        ):
+            imported |= {alias.asname or alias.name for alias in node.names}
+    found = []
+    for node in ast.walk(tree):
+        targets = []
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            root = target
+            while isinstance(root, ast.Attribute | ast.Subscript):
+                root = root.value
+            if target is not root and getattr(root, "id", None) in imported:
+                found.append(ast.unparse(target))
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+            "setattr",
+            "delattr",
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_no_script_patches_the_package():
+    assert _patched_package_objects(
+        "import gansampler.architectures as a\nfrom gansampler import training\n"
+        "a.build_seed_generator = None\ntraining.GANSettings.x = 1\n"
+        "setattr(object, 'y', 2)\nmodel.trainable = False\n"
+    ) == ["a.build_seed_generator", "training.GANSettings.x", "setattr(object, 'y', 2)"]
+    for path in BENCHMARKS.glob("*.py"):
+        assert not _patched_package_objects(path.read_text()), path.name
 
 
 def test_common_loads_npz_and_digits(script, npz):
@@ -307,7 +352,20 @@ def test_bench_first_fit():
          "--precision", "float32"]
     )  # fmt: skip
     result = json.loads(done.stdout.split("RESULT ", 1)[1])
-    assert result["fits"][0]["phases_s"]["first_train_call"] > 0
+    [fit] = result["fits"]
+    phases = fit["phases_s"]
+    # The keys docs/benchmarks.md reads; each phase ran in a first fit.
+    assert set(phases) == {
+        "build_networks", "make_trainer", "load", "to_device", "train_calls",
+        "save", "checkpoints", "final_generation", "unaccounted",
+    }  # fmt: skip
+    for name, seconds in phases.items():
+        if name != "unaccounted":
+            assert seconds >= 0 and fit["phase_calls"][name] >= 1, (name, fit)
+    assert phases["train_calls"] > 0 and fit["train_calls"] >= 1
+    assert phases["train_calls"] + phases["checkpoints"] <= fit["wall_s"]
+    if result["backend"] == "jax":  # programs found in the phase compiling them
+        assert fit["programs_by_phase"]["train_calls"][0] >= 1, fit
 
 
 def test_bench_training_digits(script, capsys):

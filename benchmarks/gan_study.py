@@ -321,6 +321,8 @@ def summary(args):
     """Tables of the study: downstream scores and quality, mean over the folds."""
     import pandas as pd
 
+    from gansampler.evaluation import corrected_resampled_ttest
+
     rows, seen = [], set()
     for line in (line for path in args.files for line in open(path)):
         row = json.loads(line)
@@ -332,7 +334,7 @@ def summary(args):
     out = []
     for name in sorted({r["name"] for r in rows}):
         part = pd.DataFrame([r for r in rows if r["name"] == name])
-        folds = sorted(part["fold"].unique())
+        folds = [int(f) for f in sorted(part["fold"].unique())]
         pivot = part.pivot_table(
             index="config", columns="fold", values="balanced_accuracy"
         )
@@ -355,7 +357,15 @@ def summary(args):
             for other in ("random_over", "article"):
                 if other in pivot.index and config != other:
                     d = (pivot.loc[config] - pivot.loc[other]).dropna()
-                    cells.append(f"{d.mean():+.3f} ({int((d > 0).sum())}/{len(d)})")
+                    cell = f"{d.mean():+.3f} ({int((d > 0).sum())}/{len(d)}"
+                    if len(d) > 1 and d.std() > 0:
+                        # Nadeau and Bengio's corrected t-test of the paired
+                        # inner-fold differences.
+                        _, p = corrected_resampled_ttest(
+                            d.to_numpy(), part["n_train"].iloc[0], part["n_val"].iloc[0]
+                        )
+                        cell += f", p={p:.2f}"
+                    cells.append(cell + ")")
                 else:
                     cells.append("")
             q = [

@@ -562,14 +562,13 @@ class DCGANOverSampler(BaseOverSampler):
                 self.quality_[label] = {**quality, "pretrained": pretrained is not None}
                 if anchoring is not None:
                     self.anchoring_[label] = anchoring
-                if teacher is not None:
-                    kept, n_missing = teacher.select(label, samples, n_gen)
-                    samples = samples[kept]
-                    n_copies += n_missing
-                if len(samples) and teacher is not None:
-                    new_X.append(_images.from_training(samples, fmt))
-                elif len(samples):
+                if teacher is None:
                     new_X.append(samples)
+                else:  # candidates as generated: keep the accepted, convert
+                    kept, n_missing = teacher.select(label, samples, n_gen)
+                    n_copies += n_missing
+                    if len(kept):
+                        new_X.append(_images.from_training(samples[kept], fmt))
             if n_copies:
                 rows = np.flatnonzero(y == label)
                 rng = np.random.default_rng((seeds[label], 1))

@@ -67,6 +67,7 @@ from sklearn.neighbors import NearestNeighbors
 from ._seeding import python_random_seeded
 from .architectures import CHANNELS_LAST, LEAK, MIN_IMAGE_SIZE, _n_resamplings
 from .labels import label_text
+from .metrics._feature_sets import knn_radii, nearest
 from .training._host_init import host_initialized
 
 __all__ = [
@@ -109,8 +110,6 @@ K_NEIGHBORS = 5
 
 # Prior samples the report compares each real image with.
 REPORT_PRIOR_SAMPLES = 1000
-# Rows per block of pairwise distances in the report.
-_DISTANCE_BLOCK = 256
 
 
 def build_encoder(sample_shape, latent_dim, filters=ENCODER_FILTERS):
@@ -452,26 +451,6 @@ def anchored_noise(codes, n_samples, rng, k_neighbors=K_NEIGHBORS):
     return noise.astype(np.float32)
 
 
-def _nearest_mse(queries, references, exclude_self=False):
-    """Per query row, the mean squared difference to its nearest reference."""
-    queries = queries.reshape(len(queries), -1).astype(np.float64)
-    references = references.reshape(len(references), -1).astype(np.float64)
-    ref_norms = (references**2).sum(axis=1)
-    nearest = np.empty(len(queries))
-    for start in range(0, len(queries), _DISTANCE_BLOCK):
-        block = queries[start : start + _DISTANCE_BLOCK]
-        distances = (
-            (block**2).sum(axis=1)[:, None]
-            + ref_norms[None, :]
-            - 2 * block @ references.T
-        )
-        if exclude_self:
-            rows = np.arange(len(block))
-            distances[rows, start + rows] = np.inf
-        nearest[start : start + len(block)] = distances.min(axis=1)
-    return np.maximum(nearest, 0.0) / queries.shape[1]
-
-
 def reconstruction_report(
     generator,
     codes,
@@ -532,9 +511,12 @@ def reconstruction_report(
     reconstructions = np.asarray(sample(np.asarray(codes, np.float32)), np.float64)
     reconstruction = ((reconstructions.reshape(len(flat), -1) - flat) ** 2).mean(axis=1)
     prior = sample(rng.standard_normal((n_prior, latent_dim)).astype(np.float32))
-    prior_nearest = _nearest_mse(flat, np.asarray(prior))
+    prior = np.asarray(prior, np.float64).reshape(n_prior, -1)
+    # Squared Euclidean distances over the values per pixel: mean squared
+    # differences to the nearest prior sample, and to the nearest other real one.
+    prior_nearest = nearest(flat, prior)[0] ** 2 / flat.shape[1]
     if len(flat) > 1:
-        real_nearest = float(_nearest_mse(flat, flat, exclude_self=True).mean())
+        real_nearest = float((knn_radii(flat, 1) ** 2 / flat.shape[1]).mean())
     else:
         real_nearest = math.nan
     mse = float(reconstruction.mean())

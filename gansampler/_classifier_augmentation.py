@@ -124,7 +124,32 @@ def check_policy(augmentation, image_shape=None):
     return names
 
 
-class RandomTransform(keras.layers.Layer):
+class _RandomLayer(keras.layers.Layer):
+    """A layer that changes images at random in training and passes them
+    unchanged otherwise; subclasses give :meth:`augment`.
+
+    Parameters
+    ----------
+    seed : int or None, default=None
+        Seed of the draws.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, images, training=True):
+        return self.augment(images) if training else images
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "seed": self.seed}
+
+
+class RandomTransform(_RandomLayer):
     """Apply a shared transform (``"flip"``, ``"rot90"`` or ``"translation"``)
     at random, in training.
 
@@ -141,24 +166,17 @@ class RandomTransform(keras.layers.Layer):
     """
 
     def __init__(self, transform, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.transform = transform
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=True):
-        if not training:
-            return images
+    def augment(self, images):
         u = keras.random.uniform(
             (ops.shape(images)[0], N_RANDOM[self.transform]), seed=self.seed_generator
         )
         return TRANSFORMS[self.transform](images, u)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        return {**super().get_config(), "transform": self.transform, "seed": self.seed}
+        return {**super().get_config(), "transform": self.transform}
 
 
 def _reflected(source, size):
@@ -168,7 +186,7 @@ def _reflected(source, size):
     return ops.where(source >= size, period - 1 - source, source)
 
 
-class RandomZoom(keras.layers.Layer):
+class RandomZoom(_RandomLayer):
     """Zoom each image in or out about its centre at random, in training.
 
     The factor is drawn uniformly between ``1 - factor`` and ``1 + factor``
@@ -185,14 +203,10 @@ class RandomZoom(keras.layers.Layer):
     """
 
     def __init__(self, factor=ZOOM, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.factor = factor
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=True):
-        if not training:
-            return images
+    def augment(self, images):
         scale = keras.random.uniform(
             (ops.shape(images)[0], 1),
             1 - self.factor,
@@ -209,14 +223,11 @@ class RandomZoom(keras.layers.Layer):
             images = pick(images, _reflected(source, size), axis)
         return images
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        return {**super().get_config(), "factor": self.factor, "seed": self.seed}
+        return {**super().get_config(), "factor": self.factor}
 
 
-class RandomBrightnessContrast(keras.layers.Layer):
+class RandomBrightnessContrast(_RandomLayer):
     """Change each image's brightness or contrast at random, in training.
 
     ``kind="brightness"`` adds to every pixel of an image one value drawn
@@ -235,15 +246,11 @@ class RandomBrightnessContrast(keras.layers.Layer):
     """
 
     def __init__(self, kind, amount, seed=None, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(seed, **kwargs)
         self.kind = kind
         self.amount = amount
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=True):
-        if not training:
-            return images
+    def augment(self, images):
         shape = (ops.shape(images)[0], 1, 1, 1)
         if self.kind == "brightness":
             spread = ops.max(images, axis=(1, 2, 3), keepdims=True) - ops.min(
@@ -262,16 +269,8 @@ class RandomBrightnessContrast(keras.layers.Layer):
         mean = ops.mean(images, axis=(1, 2, 3), keepdims=True)
         return mean + (images - mean) * ops.cast(factor, images.dtype)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
-        return {
-            **super().get_config(),
-            "kind": self.kind,
-            "amount": self.amount,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), "kind": self.kind, "amount": self.amount}
 
 
 def _layers(names, seed):

@@ -28,42 +28,36 @@ class CommandError(Exception):
 
 
 # ------------------------------------------------------------------ arguments
-def _epochs(text):
-    if text == "auto":
-        return "auto"
+def _int_at_least(text, least, expected):
+    """``text`` as an int of at least ``least``; else an argparse error."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            f"must be a positive int or 'auto', got {text!r}"
-        )
+        value = least - 1
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}")
     return value
 
 
 def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive int, got {text!r}")
-    return value
+    return _int_at_least(text, 1, "a positive int")
+
+
+def _positive_int_or_auto(text):
+    """``--updates``, ``--classifier-epochs``: a count or ``'auto'``."""
+    if text == "auto":
+        return "auto"
+    return _int_at_least(text, 1, "a positive int or 'auto'")
 
 
 def _folds(text):
     """``--folds``: cross-validation needs at least two folds."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 2:
-        raise argparse.ArgumentTypeError(
-            f"must be an int of at least 2 (cross-validation tests every image "
-            f"once, on a fold the classifier did not train on), got {text!r}"
-        )
-    return value
+    return _int_at_least(
+        text,
+        2,
+        "an int of at least 2 (cross-validation tests every image once, on a "
+        "fold the classifier did not train on)",
+    )
 
 
 def _strategy(text):

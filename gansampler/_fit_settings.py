@@ -18,7 +18,7 @@ from ._teacher import check_teacher_input
 from .architectures import network_settings
 from .augment import check_policy
 from .labels import label_text
-from .recipes import DEFAULTS
+from .recipes import DEFAULTS, NETWORK_PARAMETERS
 from .training import GANSettings, default_updates, trainer_for
 
 __all__ = [
@@ -33,15 +33,6 @@ __all__ = [
 
 # Classes smaller than this hold no images back for choosing the generator.
 MIN_HOLD_OUT_CLASS = 10
-
-# The parameters resolved per network family (architectures.network_settings).
-NETWORK_PARAMETERS = (
-    "generator_filters",
-    "discriminator_filters",
-    "batch_norm",
-    "discriminator_norm",
-    "upsampling",
-)
 
 
 def check_counts(sampling_strategy, y):

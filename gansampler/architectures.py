@@ -144,15 +144,17 @@ def build_seed_generator(
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    x = layers.Conv2D(
-        channels,
-        3,
-        padding="same",
-        dtype=output_dtype or dtype,
-        data_format=CHANNELS_LAST,
-    )(x)
-    outputs = layers.Activation("tanh", dtype="float32")(x)
+    outputs = _image_output(x, channels, output_dtype or dtype)
     return keras.Model(inputs, outputs, name="seed_generator")
+
+
+def _image_output(x, channels, dtype):
+    """A generator's last layers: a 3x3 convolution to ``channels``, then tanh
+    (in float32) to images in ``[-1, 1]``."""
+    x = layers.Conv2D(
+        channels, 3, padding="same", dtype=dtype, data_format=CHANNELS_LAST
+    )(x)
+    return layers.Activation("tanh", dtype="float32")(x)
 
 
 def _check_choice(name, value, choices):
@@ -262,14 +264,7 @@ def build_generator(
         x = layers.LeakyReLU(LEAK, dtype=dtype)(x)
         if dropout:
             x = layers.Dropout(dropout, dtype=dtype)(x)
-    x = layers.Conv2D(
-        channels,
-        3,
-        padding="same",
-        dtype=output_dtype or dtype,
-        data_format=CHANNELS_LAST,
-    )(x)
-    x = layers.Activation("tanh", dtype="float32")(x)
+    x = _image_output(x, channels, output_dtype or dtype)
     extra_h, extra_w = grid_h * 2**steps - height, grid_w * 2**steps - width
     if extra_h or extra_w:
         crop = (

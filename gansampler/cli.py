@@ -35,13 +35,13 @@ from ._cli_inputs import (
     _check_out,
     _class_strategy,
     _counts,
-    _epochs,
     _folds,
     _grid_names,
     _load_dataset,
     _load_folder,
     _output_folder,
     _positive_int,
+    _positive_int_or_auto,
     _say,
     _strategy,
 )
@@ -355,8 +355,22 @@ def _demo(args):
 
 
 # ------------------------------------------------------------------ parser
-def _add_folder_arguments(command):
-    """The options of reading an image folder, the same in every command."""
+def _add_folder_arguments(command, size_help):
+    """The options of reading images, the same in every command but for what
+    ``--image-size`` does by default (``size_help``)."""
+    command.add_argument(
+        "--image-size",
+        type=_positive_int,
+        default=None,
+        help=f"resize images to this square size ({size_help})",
+    )
+    command.add_argument(
+        "--channels",
+        type=int,
+        choices=(1, 3),
+        default=None,
+        help="channels of folder images, 1 (grey) or 3 (RGB); default: as read",
+    )
     command.add_argument(
         "--labels",
         default=None,
@@ -448,14 +462,14 @@ def build_parser():
     )
     compare.add_argument(
         "--updates",
-        type=_epochs,
+        type=_positive_int_or_auto,
         default=None,
         help="GAN generator updates per class, an int or 'auto' (the "
         "device's budget; the default)",
     )
     compare.add_argument(
         "--classifier-epochs",
-        type=_epochs,
+        type=_positive_int_or_auto,
         default=None,
         help="epochs of the classifier, an int or 'auto' (about 1,000 updates, "
         "10 to 100 epochs; the default)",
@@ -485,21 +499,10 @@ def build_parser():
         default=32,
         help="batch size of the classifier (32)",
     )
-    compare.add_argument(
-        "--image-size",
-        type=_positive_int,
-        default=None,
-        help="resize images to this square size (elpv: 64; "
-        "folders: needed when images differ in size)",
+    _add_folder_arguments(
+        compare,
+        size_help="elpv: 64; folders: needed when images differ in size",
     )
-    compare.add_argument(
-        "--channels",
-        type=int,
-        choices=(1, 3),
-        default=None,
-        help="channels of folder images (default: as read)",
-    )
-    _add_folder_arguments(compare)
     compare.add_argument(
         "--max-samples",
         type=_positive_int,
@@ -570,24 +573,12 @@ def build_parser():
         metavar="DIR",
         help="new or empty folder for the generated images",
     )
-    balance.add_argument(
-        "--image-size",
-        type=_positive_int,
-        default=None,
-        help="resize images to this square size (default: keep; "
-        "all images must then share one size)",
+    _add_folder_arguments(
+        balance, size_help="default: keep; all images must then share one size"
     )
-    balance.add_argument(
-        "--channels",
-        type=int,
-        choices=(1, 3),
-        default=None,
-        help="1 (grey) or 3 (RGB); default: as read",
-    )
-    _add_folder_arguments(balance)
     balance.add_argument(
         "--updates",
-        type=_epochs,
+        type=_positive_int_or_auto,
         default="auto",
         help="GAN generator updates per class, an int or 'auto' (the device's "
         "budget; the default)",
@@ -620,7 +611,7 @@ def build_parser():
     )
     demo.add_argument(
         "--updates",
-        type=_epochs,
+        type=_positive_int_or_auto,
         default="auto",
         help="GAN generator updates per class, an int or 'auto' (the device's "
         "budget; the default)",

@@ -42,7 +42,14 @@ Examples
 0.1
 """
 
-__all__ = ["ARTICLE", "AUTO_UPSAMPLING", "CONV_WIDTHS", "DEFAULTS", "PRECISIONS"]
+__all__ = [
+    "ARTICLE",
+    "AUTO_UPSAMPLING",
+    "CONV_WIDTHS",
+    "DEFAULTS",
+    "NETWORK_PARAMETERS",
+    "PRECISIONS",
+]
 
 #: The default of every GAN setting, by parameter name.
 DEFAULTS = {
@@ -76,6 +83,16 @@ CONV_WIDTHS = {"generator_filters": 32, "discriminator_filters": 16}
 
 #: ``upsampling='auto'`` of the ``'conv'`` generator (the study's choice).
 AUTO_UPSAMPLING = "resize"
+
+#: The settings whose ``'auto'`` each network family resolves its own way
+#: (:func:`gansampler.architectures.network_settings`).
+NETWORK_PARAMETERS = (
+    "generator_filters",
+    "discriminator_filters",
+    "batch_norm",
+    "discriminator_norm",
+    "upsampling",
+)
 
 #: The compute precisions of the hidden layers (``precision=``).
 PRECISIONS = ("float32", "bfloat16", "float16")

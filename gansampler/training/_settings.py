@@ -7,7 +7,7 @@ import keras
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
 from ..augment import check_policy
-from ..recipes import DEFAULTS, PRECISIONS
+from ..recipes import DEFAULTS, NETWORK_PARAMETERS, PRECISIONS
 from ._host_init import host_initialized
 from ._losses import LOSSES
 
@@ -155,14 +155,10 @@ class GANSettings:
                     self.architecture,
                     self.sample_shape,
                     latent_dim=self.latent_dim,
-                    generator_filters=self.generator_filters,
-                    discriminator_filters=self.discriminator_filters,
-                    batch_norm=self.batch_norm,
+                    **{name: getattr(self, name) for name in NETWORK_PARAMETERS},
                     generator_dropout=self.generator_dropout,
                     dtype=DTYPE_POLICIES[self.precision],
                     output_dtype=None if _low_precision_output_works() else "float32",
-                    upsampling=self.upsampling,
-                    discriminator_norm=self.discriminator_norm,
                     output_activation=None,
                 )
 

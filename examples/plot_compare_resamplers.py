@@ -14,9 +14,10 @@ cross-validation, then compares DCGAN over-sampling with no resampling, SMOTE
 and random under-sampling, each in a pipeline with the same
 :class:`~gansampler.classifiers.KerasImageClassifier`, on the same folds.
 
-To run in well under a minute, it uses three similar-looking digits (3, 8 and
-9; 85, 22 and 18 images), three folds and short trainings: its numbers
-illustrate the method, they are not a benchmark (see :doc:`/results`).
+To run in about a minute and a half on two CPU cores, it uses three
+similar-looking digits (3, 8 and 9; 85, 22 and 18 images), three folds and
+short trainings: its numbers illustrate the method, they are not a benchmark
+(see :doc:`/results`).
 """
 
 # %%

@@ -42,14 +42,7 @@ Examples
 0.1
 """
 
-__all__ = [
-    "ARTICLE",
-    "AUTO_UPSAMPLING",
-    "CONV_WIDTHS",
-    "DEFAULTS",
-    "NETWORK_PARAMETERS",
-    "PRECISIONS",
-]
+__all__ = ["ARTICLE", "AUTO_UPSAMPLING", "CONV_WIDTHS", "DEFAULTS", "PRECISIONS"]
 
 #: The default of every GAN setting, by parameter name.
 DEFAULTS = {
@@ -84,8 +77,8 @@ CONV_WIDTHS = {"generator_filters": 32, "discriminator_filters": 16}
 #: ``upsampling='auto'`` of the ``'conv'`` generator (the study's choice).
 AUTO_UPSAMPLING = "resize"
 
-#: The settings whose ``'auto'`` each network family resolves its own way
-#: (:func:`gansampler.architectures.network_settings`).
+# The settings whose 'auto' each network family resolves its own way
+# (architectures.network_settings).
 NETWORK_PARAMETERS = (
     "generator_filters",
     "discriminator_filters",

@@ -15,6 +15,7 @@ from ._statistics import corrected_resampled_ttest, why_untested
 
 __all__ = [
     "NEAR_CHANCE_FRACTION",
+    "aligned",
     "at_chance",
     "chance_threshold",
     "cheapest_unbeaten",
@@ -219,10 +220,17 @@ def _short(error):
     return error[: _LONGEST_ERROR - 1] + "…"
 
 
+def aligned(rows):
+    """Rows of cells as text, each column padded to its widest cell."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
 def format_notes(result, precision=3, alpha=0.05, metric="balanced_accuracy"):
     """The notes under a comparison's table, as text (see ``format_notes``)."""
-    from ._result import _aligned
-
     table, folds, params = result.table, result.folds, result.params or {}
     names = [str(n) for n in table.index]
     n_repeats = int(folds["repeat"].max()) + 1 if len(folds) else 1
@@ -287,7 +295,7 @@ def format_notes(result, precision=3, alpha=0.05, metric="balanced_accuracy"):
                     best,
                 ]
             )
-        lines.append(_aligned(cells))
+        lines.append(aligned(cells))
         cheapest = cheapest_unbeaten(rows, table)
         if cheapest is None:
             lines.append(

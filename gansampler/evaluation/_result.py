@@ -8,6 +8,7 @@ import numpy as np
 
 from .._files import write_atomically
 from ..plotting import save_figure
+from ._notes import aligned, format_notes
 from ._scores import SCORE_LABELS, SCORES, SUMMARISED
 
 __all__ = ["ComparisonResult"]
@@ -110,7 +111,7 @@ class ComparisonResult:
             rows.append(cells)
         header = ["resampler"] + [SCORE_LABELS.get(m, m) for m in metrics]
         header.append("folds scored")
-        return _aligned([header, *rows])
+        return aligned([header, *rows])
 
     def format_tests(self, precision=3):
         """The significance tests as text: one row per other resampler.
@@ -152,7 +153,7 @@ class ComparisonResult:
                     cells.append(f"{d:+.{precision}f}")
             rows.append(cells)
         notes = [f"{mark} no t-test: {note}" for note, mark in reasons.items()]
-        return "\n".join([_aligned([header, *rows]), *notes])
+        return "\n".join([aligned([header, *rows]), *notes])
 
     def format_notes(self, precision=3, alpha=0.05):
         """What the table alone does not say, as text for under it.
@@ -213,8 +214,6 @@ class ComparisonResult:
         Cheapest resampler that no other beats significantly: smote, fit 1.5 s per
         fold (of those that scored every fold).
         """
-        from ._notes import format_notes
-
         return format_notes(self, precision=precision, alpha=alpha)
 
     def to_csv(self, path, which="table"):
@@ -334,12 +333,3 @@ def _jsonable(value):
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return repr(value)
-
-
-def _aligned(rows):
-    """Rows of cells as text, each column padded to its widest cell."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )

@@ -26,9 +26,3 @@ def test_class_folder_names_stay_inside():
     assert class_folder_name("../../etc") == "class_.._.._etc"
     assert "/" not in class_folder_name("a/b") and "\\" not in class_folder_name("a\\b")
     assert class_folder_name("a b\0c") == "class_a_b_c"
-
-
-def test_the_old_import_of_class_folder_name_still_works():
-    from gansampler.monitoring import class_folder_name as old
-
-    assert old is class_folder_name

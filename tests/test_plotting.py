@@ -16,7 +16,6 @@ from gansampler.plotting import (  # noqa: E402
     plot_history,
     plot_image_grid,
     save_figure,
-    save_image_grid,
 )
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -194,10 +193,3 @@ def test_image_grid_tiles_in_rows_with_white_padding():
     floats = image_grid(np.full((1, 2, 2, 3), 0.5), n_columns=1)
     assert floats.dtype == np.uint8 and (floats == 128).all()
 
-
-def test_the_old_monitoring_imports_still_work():
-    import gansampler.monitoring as old
-    from gansampler.training import CheckpointMonitor
-
-    assert old.image_grid is image_grid and old.save_image_grid is save_image_grid
-    assert old.CheckpointMonitor is CheckpointMonitor

@@ -420,7 +420,14 @@ def main(argv=None):
     p.add_argument("--dataset", required=True, help="'digits' or an .npz")
     p.add_argument("--name", required=True)
     p.add_argument("--folds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--configs", nargs="*", default=None)
+    p.add_argument(
+        "--configs",
+        nargs="*",
+        default=None,
+        choices=[*BASELINES, *CONFIGS],
+        metavar="CONFIG",
+        help="configurations (default: all): " + ", ".join([*BASELINES, *CONFIGS]),
+    )
     p.add_argument(
         "--classifier-epochs",
         type=lambda v: v if v == "auto" else int(v),

@@ -255,7 +255,12 @@ def main(argv=None):
         p.add_argument("--data", required=True)
         p.add_argument("--folds", type=int, nargs="+", required=True)
         p.add_argument("--configs", nargs="+", required=True)
-        p.add_argument("--resamplers", nargs="+", default=["none", "random_over"])
+        p.add_argument(
+            "--resamplers",
+            nargs="+",
+            default=["none", "random_over"],
+            choices=RESAMPLERS,
+        )
         p.add_argument("--out", required=True)
         p.add_argument(
             "--epochs", type=int, help="train every setting this many epochs (smoke)"
@@ -268,6 +273,9 @@ def main(argv=None):
     p.add_argument("files", nargs="+")
     p.set_defaults(func=choose)
     args = parser.parse_args(argv)
+    unknown = sorted(set(getattr(args, "configs", None) or ()) - set(configs()))
+    if unknown:  # before any fold trains
+        parser.error(f"unknown --configs {unknown}; known: {sorted(configs())}")
     args.func(args)
 
 

@@ -211,7 +211,9 @@ def main(argv=None):
     p = sub.add_parser("run")
     p.add_argument("--dataset", required=True)
     p.add_argument("--folds", type=int, nargs="+", default=list(range(15)))
-    p.add_argument("--resamplers", nargs="+", default=list(RESAMPLERS))
+    p.add_argument(
+        "--resamplers", nargs="+", default=list(RESAMPLERS), choices=RESAMPLERS
+    )
     p.add_argument("--classifier-epochs", type=int, default=15)
     p.add_argument("--precision", default="bfloat16")
     p.add_argument(

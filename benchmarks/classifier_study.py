@@ -273,9 +273,11 @@ def main(argv=None):
     p.add_argument("files", nargs="+")
     p.set_defaults(func=choose)
     args = parser.parse_args(argv)
-    unknown = sorted(set(getattr(args, "configs", None) or ()) - set(configs()))
-    if unknown:  # before any fold trains
-        parser.error(f"unknown --configs {unknown}; known: {sorted(configs())}")
+    if getattr(args, "configs", None):  # inner, outer: before any fold trains
+        known = configs()
+        unknown = sorted(set(args.configs) - set(known))
+        if unknown:
+            parser.error(f"unknown --configs {unknown}; known: {sorted(known)}")
     args.func(args)
 
 

@@ -115,6 +115,7 @@ SCALE = {
     "u10k+smote": {"updates": 10000, "latent_sampling": "smote"},
     "u10k+teacher": {"updates": 10000, "select": "teacher"},
     "u10k+mix50": {"updates": 10000, "generated_fraction": 0.5},
+    "u10k+de+mix50": {"updates": 10000, **DE, "generated_fraction": 0.5},
     "u10k+de+pretrain+smote+teacher": {
         "updates": 10000,
         **DE,

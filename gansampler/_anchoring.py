@@ -76,6 +76,7 @@ __all__ = [
     "build_encoder",
     "check_anchoring",
     "encode",
+    "hidden_features",
     "reconstruction_report",
     "refine_codes",
     "train_encoder",
@@ -459,6 +460,7 @@ def reconstruction_report(
     *,
     n_prior=REPORT_PRIOR_SAMPLES,
     sample=None,
+    features=None,
 ):
     """How close the generator comes to the real samples it is anchored on.
 
@@ -478,12 +480,18 @@ def reconstruction_report(
     sample : callable or None, default=None
         ``sample(noise) -> samples``; None calls ``generator`` in inference
         mode.
+    features : callable or None, default=None
+        ``features(samples) -> (n, n_features)``, a feature map (the sampler
+        passes its discriminator's last hidden layer). When given, the four
+        distances below are computed in its features too, under the same
+        names with ``feature_`` in front.
 
     Returns
     -------
     dict
-        All distances are mean squared pixel (or feature) differences on the
-        ``[-1, 1]`` scale, averaged over the real samples:
+        All distances are mean squared pixel differences on the ``[-1, 1]``
+        scale (or feature differences, on the features' scale), averaged over
+        the real samples:
 
         ``reconstruction_mse``
             between each real sample ``x`` and its reconstruction
@@ -507,26 +515,61 @@ def reconstruction_report(
     latent_dim, _ = _shapes(generator)
     sample = _inference(generator) if sample is None else sample
     samples = np.asarray(samples, np.float32)
-    flat = samples.reshape(len(samples), -1).astype(np.float64)
-    reconstructions = np.asarray(sample(np.asarray(codes, np.float32)), np.float64)
-    reconstruction = ((reconstructions.reshape(len(flat), -1) - flat) ** 2).mean(axis=1)
+    reconstructions = np.asarray(sample(np.asarray(codes, np.float32)), np.float32)
     prior = sample(rng.standard_normal((n_prior, latent_dim)).astype(np.float32))
-    prior = np.asarray(prior, np.float64).reshape(n_prior, -1)
-    # Squared Euclidean distances over the values per pixel: mean squared
+    prior = np.asarray(prior, np.float32)
+    report = _distances(samples, reconstructions, prior)
+    if features is not None:
+        mapped = (features(images) for images in (samples, reconstructions, prior))
+        report.update(
+            {f"feature_{name}": value for name, value in _distances(*mapped).items()}
+        )
+    return {**report, "n_samples": len(samples), "n_prior": int(n_prior)}
+
+
+def hidden_features(discriminator, chunk=256):
+    """The input of ``discriminator``'s last layer, as a numpy function of samples.
+
+    The discriminator's last hidden layer: features learned from the class's
+    real samples and the generator's, for :func:`reconstruction_report`.
+    Runs in inference mode, ``chunk`` samples at a time.
+    """
+    hidden = keras.Model(discriminator.input, discriminator.layers[-1].input)
+
+    def features(samples):
+        return np.concatenate(
+            [
+                keras.ops.convert_to_numpy(
+                    hidden(samples[start : start + chunk], training=False)
+                )
+                for start in range(0, len(samples), chunk)
+            ]
+        )
+
+    return features
+
+
+def _flat(values):
+    values = np.asarray(values, np.float64)
+    return values.reshape(len(values), -1)
+
+
+def _distances(samples, reconstructions, prior):
+    """The report's four distances between rows (mean squared differences)."""
+    real, reconstructions, prior = map(_flat, (samples, reconstructions, prior))
+    mse = float(((reconstructions - real) ** 2).mean())
+    # Squared Euclidean distances over the values per row: mean squared
     # differences to the nearest prior sample, and to the nearest other real one.
-    prior_nearest = nearest(flat, prior)[0] ** 2 / flat.shape[1]
-    if len(flat) > 1:
-        real_nearest = float((knn_radii(flat, 1) ** 2 / flat.shape[1]).mean())
+    prior_nearest = nearest(real, prior)[0] ** 2 / real.shape[1]
+    if len(real) > 1:
+        real_nearest = float((knn_radii(real, 1) ** 2 / real.shape[1]).mean())
     else:
         real_nearest = math.nan
-    mse = float(reconstruction.mean())
     return {
         "reconstruction_mse": mse,
         "prior_nearest_mse": float(prior_nearest.mean()),
         "real_nearest_mse": real_nearest,
         "reconstruction_ratio": mse / real_nearest if real_nearest else math.nan,
-        "n_samples": len(flat),
-        "n_prior": int(n_prior),
     }
 
 

@@ -19,6 +19,7 @@ from ._anchoring import (
     LATENT_SAMPLINGS,
     anchored_noise,
     encode,
+    hidden_features,
     reconstruction_report,
     refine_codes,
     train_encoder,
@@ -279,7 +280,9 @@ class DCGANOverSampler(BaseOverSampler):
         error in [-1, 1]), beside ``prior_nearest_mse`` (of a real image to
         the nearest of 1,000 images from random noise) and
         ``real_nearest_mse`` (to the nearest other real image), and their
-        ``reconstruction_ratio``; None with ``'prior'``.
+        ``reconstruction_ratio``; the same four in the features of the
+        class's trained discriminator (its last hidden layer), named with
+        ``feature_`` in front; None with ``'prior'``.
     selection_ : dict or None
         With ``select='teacher'``, maps each class that got generated
         samples to its selection: ``candidates``, ``accepted``,
@@ -665,21 +668,33 @@ class DCGANOverSampler(BaseOverSampler):
             noise, anchoring = None, None
             if self.latent_sampling == "smote":
                 noise, anchoring = self._anchored_noise(
-                    generator, images, held_back, n_new, rng, seed, trainer
+                    generator, images, held_back, n_new, rng, seed, trainer, settings
                 )
             samples = self._generate(
                 generator, n_new, rng, trainer, noise, raw=self.select == "teacher"
             )
             return generator, history, monitor.report(), samples, anchoring
 
-    def _anchored_noise(self, generator, images, held_back, n_new, rng, seed, trainer):
+    def _anchored_noise(
+        self, generator, images, held_back, n_new, rng, seed, trainer, settings
+    ):
         """Noise between the codes of the class's real images, and its report."""
         anchors = images if held_back is images else np.concatenate([images, held_back])
         sample = partial(trainer.generate, generator)
         encoder = train_encoder(generator, seed, sample=sample)
         codes = refine_codes(generator, anchors, encode(encoder, anchors))
+        # The report's features come from the trained discriminator, copied
+        # out of the trainer beside a throwaway generator (``generator``
+        # keeps the weights chosen for it).
+        throwaway, discriminator = settings.build_networks(seed)
+        trainer.save(throwaway, discriminator, average=False)
         report = reconstruction_report(
-            generator, codes, anchors, np.random.default_rng((seed, 2)), sample=sample
+            generator,
+            codes,
+            anchors,
+            np.random.default_rng((seed, 2)),
+            sample=sample,
+            features=hidden_features(discriminator),
         )
         return anchored_noise(codes, n_new, rng), report
 

@@ -13,6 +13,7 @@ from gansampler._anchoring import (
     build_encoder,
     check_anchoring,
     encode,
+    hidden_features,
     reconstruction_report,
     refine_codes,
     train_encoder,
@@ -142,6 +143,51 @@ def test_report_tells_a_covered_class_from_one_not_covered(generator, encoder, c
     )
     assert away["reconstruction_ratio"] > 5
     assert away["reconstruction_mse"] > 20 * report["reconstruction_mse"]
+
+
+def test_report_measures_in_features_when_given_them(generator, encoder, cluster):
+    _, images = cluster
+    codes = encode(encoder, images)
+    pixels = reconstruction_report(generator, codes, images, np.random.default_rng(0))
+    assert not any(name.startswith("feature_") for name in pixels)
+
+    def tripled(samples):  # features three times the pixels: distances x 9
+        return 3.0 * np.asarray(samples).reshape(len(samples), -1)
+
+    both = reconstruction_report(
+        generator, codes, images, np.random.default_rng(0), features=tripled
+    )
+    for name in ("reconstruction_mse", "prior_nearest_mse", "real_nearest_mse"):
+        assert both[name] == pytest.approx(pixels[name])
+        assert both[f"feature_{name}"] == pytest.approx(9 * pixels[name], rel=1e-5)
+    assert both["feature_reconstruction_ratio"] == pytest.approx(
+        pixels["reconstruction_ratio"], rel=1e-5
+    )
+
+    # Features that see only an image's mean brightness: the reconstructions
+    # are judged on that alone, not on the pixels.
+    def brightness(samples):
+        return np.asarray(samples).reshape(len(samples), -1).mean(axis=1, keepdims=True)
+
+    coarse = reconstruction_report(
+        generator, codes, images, np.random.default_rng(0), features=brightness
+    )
+    errors = (brightness(generate(generator, codes)) - brightness(images)) ** 2
+    assert coarse["feature_reconstruction_mse"] == pytest.approx(errors.mean())
+
+
+def test_hidden_features_are_what_the_last_layer_reads():
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3, strides=2, activation="relu")(inputs)
+    x = keras.layers.Flatten()(x)
+    outputs = keras.layers.Dense(1)(x)
+    discriminator = keras.Model(inputs, outputs)
+    images = np.random.default_rng(0).uniform(-1, 1, (300, 8, 8, 1)).astype("float32")
+    features = hidden_features(discriminator, chunk=128)(images)
+    assert features.shape == (300, 36)
+    scores = keras.ops.convert_to_numpy(discriminator.layers[-1](features))
+    expected = keras.ops.convert_to_numpy(discriminator(images, training=False))
+    np.testing.assert_allclose(scores, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_deterministic_for_a_seed(generator, cluster):

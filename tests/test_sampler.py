@@ -319,6 +319,10 @@ def test_anchored_sampling_generates_between_the_classs_real_images(
     report = sampler.anchoring_[1]
     assert report["n_samples"] == 20
     assert report["reconstruction_mse"] < report["prior_nearest_mse"]
+    # The same distances in the features of the class's discriminator.
+    for name in ("reconstruction_mse", "prior_nearest_mse", "real_nearest_mse"):
+        assert np.isfinite(report[f"feature_{name}"])
+        assert report[f"feature_{name}"] > 0
     assert plain.anchoring_ is None and plain.selection_ is None
 
 

@@ -1,0 +1,56 @@
+#!/bin/bash
+# How many generator updates per second one GPU gives to processes sharing it
+# (docs/benchmarks.md, "processes sharing the GPU"): the default networks at
+# 64x64, batch 32, float32, 3,000 updates on one class, timed by
+# bench_first_fit.py plain (a first and a second fit per process). One process
+# alone, then N at once; with MPS=1, the N at once again under CUDA's
+# Multi-Process Service, which lets the processes' kernels run side by side
+# instead of taking turns (the daemon is started here and stopped at the end;
+# the GPU's settings are left as they are).
+#
+#   KERAS_BACKEND=jax N=5 MPS=1 bash benchmarks/sharing_gpu.sh
+#
+# Prints one line per run: the second fits' seconds and the updates per
+# second over all processes.
+set -u
+export PYTHONUNBUFFERED=1
+N=${N:-5}
+UPDATES=${UPDATES:-3000}
+P="python3 benchmarks/bench_first_fit.py plain --size ${SIZE:-64} --recipe default \
+--precision float32 --updates $UPDATES --fits 2"
+LOGS=${LOGS:-/tmp/sharing}
+mkdir -p "$LOGS"
+
+together() {  # together NAME COUNT: COUNT processes at once, then their rate
+  local name=$1 count=$2 pids=""
+  for i in $(seq "$count"); do
+    timeout 300 $P >"$LOGS/${name}_$i.log" 2>&1 &
+    pids="$pids $!"
+  done
+  wait $pids
+  python3 - "$name" "$count" "$LOGS" "$UPDATES" <<'EOF'
+import glob, json, sys
+name, count, logs, updates = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+seconds = []
+for path in sorted(glob.glob(f"{logs}/{name}_*.log")):
+    lines = [ln for ln in open(path) if ln.startswith("RESULT ")]
+    if lines:
+        seconds.append(json.loads(lines[-1][7:])["fits"][-1]["wall_s"])
+rate = len(seconds) * updates / max(seconds) if seconds else float("nan")
+print(f"{name}: {len(seconds)}/{count} processes, second fits {seconds} s, "
+      f"{rate:.0f} updates/s over all")
+EOF
+}
+
+together alone 1
+together shared "$N"
+if [ "${MPS:-0}" = 1 ]; then
+  export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps-pipe CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log
+  mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
+  if nvidia-cuda-mps-control -d; then
+    together mps "$N"
+    echo quit | nvidia-cuda-mps-control
+  else
+    echo "mps: nvidia-cuda-mps-control could not start"
+  fi
+fi

@@ -184,6 +184,12 @@ def test_gan_study(script, npz, tmp_path, capsys):
     assert set(study.SCORES) <= set(records[0]) and "roc_auc" not in records[0]
     assert records[1]["settings"]["upsampling"] == "transposed"
     assert set(records[1]["quality"]) == {"1", "2"}
+    for scores in records[1]["quality"].values():
+        assert np.isfinite(scores["kid_log1p"])
+    np.testing.assert_allclose(
+        study.symlog(np.array([0.0, 1.0, -1.0, np.e - 1])),
+        [0.0, np.log(2), -np.log(2), 1.0],
+    )
     from gansampler import DCGANOverSampler
 
     for params in study.CONFIGS.values():  # every configuration is valid
@@ -191,7 +197,8 @@ def test_gan_study(script, npz, tmp_path, capsys):
     log = tmp_path / "tasks.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     study.main(["summary", str(log)])
-    assert "article" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "article" in printed and "KID on log1p features per class" in printed
 
 
 def test_gan_stability(script, npz, tmp_path):

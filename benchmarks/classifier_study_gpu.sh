@@ -10,7 +10,7 @@
 #   CONFIGS="resnet resnet_flip resnet_safe resnet_flip_safe" RESAMPLERS=none \
 #   STAGES=inner OUT_DIR=study bash benchmarks/classifier_study_gpu.sh
 set -u
-DATA=${DATA:-../.gpudata/elpv_64.npz}
+DATA=${DATA:-.gpudata/elpv_64.npz}
 OUT=${OUT_DIR:-study}
 CONFIGS=${CONFIGS:-"resnet resnet_flip_safe resnet_u2000 resnet_safe resnet_val resnet_flip"}
 RESAMPLERS=${RESAMPLERS:-"none random_over"}

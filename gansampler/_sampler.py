@@ -205,8 +205,9 @@ class DCGANOverSampler(BaseOverSampler):
         a shortfall is filled with copies of the class's own images.
         ``selection_`` records per class how many were accepted, and the
         teacher's balanced accuracy on real images it did not train on (a
-        weak teacher selects noise). Images only. None: keep every generated
-        image.
+        weak teacher selects noise: a UserWarning names each class whose
+        recall by the teacher is at or below chance). Images only. None: keep
+        every generated image.
     snapshot_dir : str or path-like, default=None
         Folder for snapshots: per class a sub-folder with, at each checkpoint,
         a 7x7 grid of generated images (PNG), the generator (``.keras``) and

@@ -31,6 +31,8 @@ Only the Keras API (through :class:`~gansampler.classifiers.KerasImageClassifier
 and NumPy are used, so the module runs unchanged on every Keras backend.
 """
 
+import warnings
+
 import numpy as np
 from imblearn.over_sampling import RandomOverSampler
 from sklearn.base import clone
@@ -271,7 +273,9 @@ class Teacher:
         dropped, and ``n_needed`` of the rest are drawn at random. The draw
         depends on the teacher's ``random_state`` and the class only, not on
         the order in which classes are selected. The outcome is added to
-        ``record_``.
+        ``record_``. A UserWarning says so when the teacher's recall of the
+        class on its held-back real images is at or below chance (one over
+        the number of classes): its choice is then noise.
 
         Parameters
         ----------
@@ -322,6 +326,18 @@ class Teacher:
         kept = np.sort(rng.choice(band, size=n_kept, replace=False))
         n_missing = n_needed - n_kept
 
+        recall = self.recall_[self.classes_[position]]
+        chance = 1 / len(self.classes_)
+        if recall <= chance:
+            warnings.warn(
+                f"The teacher recognised class {label_text(label)} in "
+                f"{recall:.0%} of its held-back real images (chance: "
+                f"{chance:.0%}): the images it accepts for that class are "
+                "no better than unselected ones. selection_ records what it "
+                "kept; a stronger classifier or select=None may serve better.",
+                UserWarning,
+                stacklevel=2,
+            )
         self.record_[label] = {
             "candidates": len(candidates),
             "accepted": len(accepted),
@@ -329,7 +345,7 @@ class Teacher:
             "dropped_top": n_top,
             "kept": n_kept,
             "copies": n_missing,
-            "teacher_recall": self.recall_[self.classes_[position]],
+            "teacher_recall": recall,
             "teacher_balanced_accuracy": self.balanced_accuracy_,
         }
         return kept, n_missing

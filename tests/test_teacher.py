@@ -6,6 +6,8 @@ kinds, standing in for a generator's output, so that which of them belong
 to a class is known.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score
@@ -96,6 +98,29 @@ def test_keeps_only_candidates_of_their_class(teacher):
     # Flat candidates, as a dense generator makes them, are read the same way.
     again, _ = teacher.select(VERTICAL, candidates.reshape(40, -1), 10)
     np.testing.assert_array_equal(again, kept)
+
+
+class OneClassClassifier(KerasImageClassifier):
+    """Trains as usual, then calls every image horizontal."""
+
+    def predict(self, X):
+        return np.full(len(X), HORIZONTAL)
+
+
+def test_a_teacher_blind_to_a_class_says_so_when_selecting_for_it(teacher):
+    images, y = real_images()
+    blind = Teacher(OneClassClassifier(epochs=1, batch_size=16), random_state=0)
+    blind = blind.fit(images, y)
+    assert blind.recall_[VERTICAL] == 0 and blind.recall_[HORIZONTAL] == 1
+    candidates = striped(VERTICAL, 12, np.random.default_rng(2))
+    with pytest.warns(UserWarning, match=r"class 1 in 0% .*chance: 33%"):
+        blind.select(VERTICAL, candidates, 3)
+    assert blind.record_[VERTICAL]["teacher_recall"] == 0
+    # Classes it recognises, and a teacher that knows every class: no warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        blind.select(HORIZONTAL, candidates, 3)
+        teacher.select(VERTICAL, candidates, 3)
 
 
 def test_keeps_a_band_of_confidence_not_the_most_confident(teacher):

@@ -669,7 +669,14 @@ class DCGANOverSampler(BaseOverSampler):
             noise, anchoring = None, None
             if self.latent_sampling == "smote":
                 noise, anchoring = self._anchored_noise(
-                    generator, images, held_back, n_new, rng, seed, trainer, settings
+                    generator,
+                    discriminator,
+                    images,
+                    held_back,
+                    n_new,
+                    rng,
+                    seed,
+                    trainer,
                 )
             samples = self._generate(
                 generator, n_new, rng, trainer, noise, raw=self.select == "teacher"
@@ -677,18 +684,19 @@ class DCGANOverSampler(BaseOverSampler):
             return generator, history, monitor.report(), samples, anchoring
 
     def _anchored_noise(
-        self, generator, images, held_back, n_new, rng, seed, trainer, settings
+        self, generator, discriminator, images, held_back, n_new, rng, seed, trainer
     ):
-        """Noise between the codes of the class's real images, and its report."""
+        """Noise between the codes of the class's real images, and its report.
+
+        ``discriminator`` is the class's network as built; it receives the
+        trained weights, whose features the report measures in.
+        """
         anchors = images if held_back is images else np.concatenate([images, held_back])
         sample = partial(trainer.generate, generator)
         encoder = train_encoder(generator, seed, sample=sample)
         codes = refine_codes(generator, anchors, encode(encoder, anchors))
-        # The report's features come from the trained discriminator, copied
-        # out of the trainer beside a throwaway generator (``generator``
-        # keeps the weights chosen for it).
-        throwaway, discriminator = settings.build_networks(seed)
-        trainer.save(throwaway, discriminator, average=False)
+        # The discriminator's weights only: ``generator`` keeps those chosen.
+        trainer.save(None, discriminator)
         report = reconstruction_report(
             generator,
             codes,

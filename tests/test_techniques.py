@@ -94,6 +94,24 @@ def test_generator_average_follows_the_raw_weights():
     assert any(not np.allclose(a, w) for a, w in zip(average, raw, strict=True))
 
 
+def test_save_copies_the_discriminator_alone_when_given_no_generator():
+    trainer, generator, discriminator = _trainer(generator_ema=0.5)
+    trainer.load(generator, discriminator)
+    trainer.run_epoch(trainer.to_device(_images()), np.arange(16).reshape(2, 8), 0)
+    generator_before = _weights(generator)
+    trainer.save(None, discriminator)
+    both = keras.models.clone_model(generator), keras.models.clone_model(discriminator)
+    trainer.save(*both)
+    for got, want in zip(_weights(discriminator), _weights(both[1]), strict=True):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(_weights(generator), generator_before, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert any(
+        not np.array_equal(got, want)
+        for got, want in zip(_weights(both[0]), generator_before, strict=True)
+    )
+
+
 def test_frozen_blocks_keep_their_weights_while_the_rest_train():
     trainer, generator, discriminator = _trainer(discriminator_norm="none")
     convs = [

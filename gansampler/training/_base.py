@@ -107,15 +107,17 @@ class BaseTrainer:
     def save(self, generator, discriminator=None, average=True):
         """Copy the trained weights into Keras models.
 
-        ``generator`` gets the moving average of the generator's weights when
-        there is one and ``average`` is true, else the weights as trained;
-        ``discriminator``, when given, gets the trained discriminator's.
+        ``generator``, when given, gets the moving average of the generator's
+        weights when there is one and ``average`` is true, else the weights as
+        trained; ``discriminator``, when given, gets the trained
+        discriminator's.
         """
-        _copy(generator.variables, self.generator.variables)
+        if generator is not None:
+            _copy(generator.variables, self.generator.variables)
+            if self.ema and average:
+                _copy(generator.trainable_variables, self._average)
         if discriminator is not None:
             _copy(discriminator.variables, self.discriminator.variables)
-        if self.ema and average:
-            _copy(generator.trainable_variables, self._average)
 
     def generate(self, generator, noise):
         """``generator``'s images for ``noise``, as float32 numpy, in chunks.

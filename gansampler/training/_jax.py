@@ -131,11 +131,13 @@ class Trainer(BaseTrainer):
 
     def save(self, generator, discriminator=None, average=True):
         state = self._state
-        g_trainable = state["g_average"] if self.ema and average else None
-        pairs = [
-            (generator.trainable_variables, g_trainable or state["g_trainable"]),
-            (generator.non_trainable_variables, state["g_non_trainable"]),
-        ]
+        pairs = []
+        if generator is not None:
+            g_trainable = state["g_average"] if self.ema and average else None
+            pairs += [
+                (generator.trainable_variables, g_trainable or state["g_trainable"]),
+                (generator.non_trainable_variables, state["g_non_trainable"]),
+            ]
         if discriminator is not None:
             pairs += [
                 (discriminator.trainable_variables, state["d_trainable"]),

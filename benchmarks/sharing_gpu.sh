@@ -12,12 +12,19 @@
 #
 # Prints one line per run: the second fits' seconds and the updates per
 # second over all processes.
+#
+#   KERAS_BACKEND=jax WIDE=96 bash benchmarks/sharing_gpu.sh
 set -u
 export PYTHONUNBUFFERED=1
 N=${N:-5}
 UPDATES=${UPDATES:-3000}
 P="python3 benchmarks/bench_first_fit.py plain --size ${SIZE:-64} --recipe default \
 --precision float32 --updates $UPDATES --fits 2"
+# WIDE: one process alone at this batch size too, with as many batches per
+# epoch as at 32 (how much a larger batch costs per update: if little, the
+# GPU waits on kernel launches, and training several classes in one step
+# would multiply the updates per second).
+WIDE=${WIDE:-96}
 LOGS=${LOGS:-/tmp/sharing}
 mkdir -p "$LOGS"
 
@@ -43,6 +50,10 @@ EOF
 }
 
 together alone 1
+P_BATCH32=$P
+P="$P --batch $WIDE --n-images $((150 * WIDE / 32))"
+together "alone_b$WIDE" 1
+P=$P_BATCH32
 together shared "$N"
 if [ "${MPS:-0}" = 1 ]; then
   export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps-pipe CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log

@@ -37,8 +37,8 @@ Which policy suits which images: a transformation helps only where it is a
 symmetry of the task, that is where the class of a transformed image is the
 class of the image. ``"brightness"``, ``"contrast"``, ``"translation"`` and
 ``"zoom"`` are small and keep the class of almost any photograph, scan or
-digit (the default, ``"auto"``, of :class:`~gansampler.classifiers.
-KerasImageClassifier` is chosen among these). ``"flip"`` suits images without
+digit: the safe choice where the images' symmetries are unknown (the
+classifier's default is no augmentation). ``"flip"`` suits images without
 a left/right or up/down (cells, tissue, textures, solar cells, whose busbars
 stay horizontal under both flips), not digits, letters or faces.
 ``"rot90"`` suits only images without any orientation (micrographs of

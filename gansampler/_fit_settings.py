@@ -2,9 +2,9 @@
 
 :class:`~gansampler.DCGANOverSampler` stores its parameters unchanged; at the
 start of ``fit_resample`` this module resolves each ``'auto'`` (per network
-family, per device, per kind of data) into ``settings_``, and refuses every
-combination of parameters that one of them could not honour, naming both,
-before a network is built.
+family, per device, per budget, per kind of data) into ``settings_``, and
+refuses every combination of parameters that one of them could not honour,
+naming both, before a network is built.
 """
 
 import math
@@ -18,7 +18,13 @@ from ._teacher import check_teacher_input
 from .architectures import network_settings
 from .augment import check_policy
 from .labels import label_text
-from .recipes import DEFAULTS, NETWORK_PARAMETERS
+from .recipes import (
+    DEFAULTS,
+    LONG_TRAINING,
+    LONG_TRAINING_UPDATES,
+    NETWORK_PARAMETERS,
+    SHORT_TRAINING,
+)
 from .training import GANSettings, default_updates, trainer_for
 
 __all__ = [
@@ -88,7 +94,16 @@ def resolve_settings(sampler, fmt):
     networks = network_settings(
         architecture, **{name: getattr(sampler, name) for name in NETWORK_PARAMETERS}
     )
-    augmentation = check_policy(sampler.augmentation)
+    updates = default_updates() if sampler.updates == "auto" else sampler.updates
+    budget = LONG_TRAINING if updates >= LONG_TRAINING_UPDATES else SHORT_TRAINING
+    generator_ema = sampler.generator_ema
+    if generator_ema == "auto":
+        generator_ema = budget["generator_ema"]
+    augmentation = sampler.augmentation
+    if augmentation == "auto":
+        images = architecture != "dense"
+        augmentation = budget["augmentation"] if images else ()
+    augmentation = check_policy(augmentation)
     if augmentation and architecture == "dense":
         raise ValueError(
             f"augmentation={sampler.augmentation!r} transforms images, and "
@@ -112,7 +127,8 @@ def resolve_settings(sampler, fmt):
     resolved = {
         **networks,
         "augmentation": augmentation,
-        "updates": default_updates() if sampler.updates == "auto" else sampler.updates,
+        "generator_ema": generator_ema,
+        "updates": updates,
     }
     settings = {"architecture": architecture}
     for name, default in DEFAULTS.items():
@@ -143,7 +159,7 @@ def gan_settings(sampler, fmt, settings):
         label_smoothing=sampler.label_smoothing,
         loss=sampler.loss,
         augmentation=settings["augmentation"],
-        generator_ema=sampler.generator_ema,
+        generator_ema=settings["generator_ema"],
         jit_compile=sampler.jit_compile,
     )
 

@@ -144,18 +144,23 @@ class DCGANOverSampler(BaseOverSampler):
         arbitrarily confident, the usual way its loss falls to 0 and training
         fails (tip 8; an addition to the article, docs/results.md says why).
         ``loss='hinge'`` has no target and needs ``label_smoothing=0``.
-    augmentation : str or tuple of str, default=()
+    augmentation : str or tuple of str, default='auto'
         Differentiable augmentation (DiffAugment) of real and generated images
         before the discriminator, in both its and the generator's updates:
         names from :data:`gansampler.augment.POLICIES` (``'translation'``,
         ``'cutout'``, ``'color'``, ``'flip'``, ``'rot90'``), as a tuple or a
         comma-separated string; ``()`` or ``''`` for none. Flips and
         rotations suit images without a natural orientation. Images only
-        (``'dense'`` refuses it).
-    generator_ema : float, default=0.0
+        (``'dense'`` refuses it). ``'auto'``: ``('translation', 'cutout')``
+        for images from :data:`gansampler.recipes.LONG_TRAINING_UPDATES`
+        updates on, where a discriminator would overfit a small class; none
+        for shorter trainings and for ``'dense'``.
+    generator_ema : float or 'auto', default='auto'
         Decay of an exponential moving average of the generator's weights
         (e.g. 0.99); the average is what checkpoints score and what generates
-        the samples. 0: off, the generator's own weights.
+        the samples. 0: off, the generator's own weights. ``'auto'``: 0.999
+        from :data:`gansampler.recipes.LONG_TRAINING_UPDATES` updates on, 0
+        for shorter trainings.
     generator_dropout : float, default=0.0
         Dropout rate in the generator (tip 7 suggests 0.5).
     pretrain : bool, default=False
@@ -359,7 +364,7 @@ class DCGANOverSampler(BaseOverSampler):
         "loss": [StrOptions(set(LOSSES))],
         "label_smoothing": [Interval(Real, 0, 0.5, closed="left")],
         "augmentation": [str, tuple, list],
-        "generator_ema": [Interval(Real, 0, 1, closed="left")],
+        "generator_ema": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "generator_dropout": [Interval(Real, 0, 1, closed="left")],
         "pretrain": ["boolean"],
         "freeze_discriminator": [Interval(Integral, 0, None, closed="left")],

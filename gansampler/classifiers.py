@@ -145,7 +145,7 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         left-right and top-bottom, each with probability 1/2; ``"rot90"``
         turns it by a random multiple of 90 degrees, exactly (square images);
         ``"translation"`` shifts it by up to 1/8 of its height and width, in
-        whole pixels, the border filled by reflection; ``"zoom"`` scales it
+        whole pixels, the border filled with 0; ``"zoom"`` scales it
         by 0.9 to 1.1 about its centre; ``"brightness"`` adds up to +-0.1 of
         its range; ``"contrast"`` scales its contrast by 0.8 to 1.25. Use
         only transformations that keep the class of an image (flips and

@@ -160,6 +160,8 @@ def test_final_comparison(script, npz, tmp_path, capsys):
         for name in ("none", "dcgan")
         for augmentation in ("", final.AUGMENTATION)
     ]
+    # The second setting's augmentation keeps solar cells' busbars horizontal.
+    assert "rot90" not in final.AUGMENTATION and "flip" in final.AUGMENTATION
     from gansampler.evaluation import SCORES
 
     for record in records:
@@ -192,8 +194,13 @@ def test_gan_study(script, npz, tmp_path, capsys):
     )
     from gansampler import DCGANOverSampler
 
-    for params in study.CONFIGS.values():  # every configuration is valid
+    for name, params in study.CONFIGS.items():  # every configuration is valid
         DCGANOverSampler(**params)._validate_params()
+        # Each names its budget and techniques whatever 'auto' gives today.
+        assert params["updates"] != "auto", name
+        assert "auto" not in (params["augmentation"], params["generator_ema"]), name
+        if name in study.SCALE:
+            assert ("+de" in name) == bool(params["generator_ema"]), name
     log = tmp_path / "tasks.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     study.main(["summary", str(log)])

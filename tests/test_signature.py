@@ -15,7 +15,14 @@ import gansampler._fit_settings as fit_settings
 import gansampler._sampler as sampler_module
 from gansampler import DCGANOverSampler, training
 from gansampler.architectures import build_gan, network_settings
-from gansampler.recipes import ARTICLE, CONV_WIDTHS, DEFAULTS
+from gansampler.recipes import (
+    ARTICLE,
+    CONV_WIDTHS,
+    DEFAULTS,
+    LONG_TRAINING,
+    LONG_TRAINING_UPDATES,
+    SHORT_TRAINING,
+)
 from gansampler.training import GANSettings
 
 
@@ -46,6 +53,10 @@ def test_the_sampler_gan_settings_and_build_gan_share_one_table_of_defaults():
             ("build_gan", builder),
         ):
             if name in defaults:
+                # GANSettings holds resolved values: the budget's 'auto'
+                # techniques default to a short training's there.
+                if where == "GANSettings" and name in SHORT_TRAINING:
+                    default = SHORT_TRAINING[name]
                 assert defaults[name] == default, (where, name)
     # Every sampler parameter of the table is in it, and no None means "the
     # recipe's" any more.
@@ -113,6 +124,7 @@ def test_settings_show_every_resolved_value(data):
         "discriminator_norm": "batch",
         "upsampling": "resize",
         "augmentation": ("flip",),
+        "generator_ema": SHORT_TRAINING["generator_ema"],
     }
 
 
@@ -156,8 +168,48 @@ def test_auto_updates_follow_the_device(monkeypatch, data):
 
 
 def test_the_defaults_of_the_cpu_and_gpu_budgets():
-    assert training.CPU_UPDATES == 1000
-    assert training.GPU_UPDATES >= 1
+    # A CPU keeps the short recipe the first study chose; a GPU trains long,
+    # with the data-efficient techniques (docs/gan_study.md).
+    assert training.CPU_UPDATES == 1000 < LONG_TRAINING_UPDATES
+    assert training.GPU_UPDATES >= LONG_TRAINING_UPDATES
+
+
+def test_long_trainings_get_the_data_efficient_techniques(monkeypatch, data):
+    monkeypatch.setattr(fit_settings, "LONG_TRAINING_UPDATES", 3)
+    X, y = data
+
+    def fitted(**params):
+        sampler = DCGANOverSampler(batch_size=8, random_state=0, **TINY_GAN, **params)
+        X_res, _ = sampler.fit_resample(X, y)
+        return sampler, X_res[len(X) :]
+
+    short, _ = fitted(updates=2)
+    assert short.settings_["augmentation"] == () == SHORT_TRAINING["augmentation"]
+    assert short.settings_["generator_ema"] == 0.0 == SHORT_TRAINING["generator_ema"]
+    long, new = fitted(updates=3)
+    assert long.settings_["augmentation"] == ("translation", "cutout")
+    assert long.settings_["augmentation"] == LONG_TRAINING["augmentation"]
+    assert long.settings_["generator_ema"] == 0.999 == LONG_TRAINING["generator_ema"]
+    # The resolved techniques reach the training: 'auto' trains as the same
+    # values given explicitly do, and not as a training without them.
+    _, explicit = fitted(updates=3, **LONG_TRAINING)
+    np.testing.assert_array_equal(new, explicit)
+    _, without = fitted(updates=3, **SHORT_TRAINING)
+    assert not np.array_equal(new, without)
+    # Values given are kept at any budget; rows get the average, no DiffAugment.
+    own, _ = fitted(updates=3, augmentation="flip", generator_ema=0.5)
+    assert own.settings_["augmentation"] == ("flip",)
+    assert own.settings_["generator_ema"] == 0.5
+    rows = DCGANOverSampler(architecture="dense", updates=3, random_state=0, **TINY_GAN)
+    rows.fit_resample(X.reshape(len(X), -1), y)
+    assert rows.settings_["augmentation"] == ()
+    assert rows.settings_["generator_ema"] == 0.999
+    # The article's recipe has neither technique at any budget.
+    article, _ = fitted(**ARTICLE, updates=3)
+    differ = {k for k in long.settings_ if long.settings_[k] != article.settings_[k]}
+    assert differ == {"upsampling", "augmentation", "generator_ema"}
+    assert article.settings_["augmentation"] == ()
+    assert article.settings_["generator_ema"] == 0.0
 
 
 # ------------------------------------------------------------ refused

@@ -220,10 +220,10 @@ def gpu_count():
 #: Generator updates per class of ``updates='auto'`` on a CPU.
 CPU_UPDATES = 1000
 
-#: Generator updates per class of ``updates='auto'`` on a GPU.
-# For now the CPU's budget; the GPU study of issue 20 (docs/gan_study.md) will
-# set it to what pays at a GPU's speed.
-GPU_UPDATES = 1000
+#: Generator updates per class of ``updates='auto'`` on a GPU: a long
+#: training (:data:`gansampler.recipes.LONG_TRAINING_UPDATES`), so the
+#: sampler's ``'auto'`` techniques switch on.
+GPU_UPDATES = 10000
 
 
 def default_updates():

@@ -7,7 +7,7 @@ import keras
 from .._seeding import python_random_seeded
 from ..architectures import build_gan
 from ..augment import check_policy
-from ..recipes import DEFAULTS, NETWORK_PARAMETERS, PRECISIONS
+from ..recipes import DEFAULTS, NETWORK_PARAMETERS, PRECISIONS, SHORT_TRAINING
 from ._host_init import host_initialized
 from ._losses import LOSSES
 
@@ -115,8 +115,8 @@ class GANSettings:
     upsampling: str = DEFAULTS["upsampling"]
     discriminator_norm: str = DEFAULTS["discriminator_norm"]
     loss: str = DEFAULTS["loss"]
-    augmentation: tuple = DEFAULTS["augmentation"]
-    generator_ema: float = DEFAULTS["generator_ema"]
+    augmentation: tuple = SHORT_TRAINING["augmentation"]
+    generator_ema: float = SHORT_TRAINING["generator_ema"]
     reuse_fakes: bool = False
     jit_compile: bool | str = "auto"
 

@@ -40,6 +40,8 @@ from pathlib import Path
 import numpy as np
 
 RESAMPLERS = ("none", "random_over", "smote")
+# Fields of a record too long to print.
+LONG = ("classes", "proba", "target")
 
 
 def configs():
@@ -139,6 +141,20 @@ def resample(name, X, y, seed):
     return flat.reshape(-1, *X.shape[1:]).astype(X.dtype), y_res
 
 
+def flip_averaged(classifier, images):
+    """Classes from the probabilities averaged over the image and its 3 flips.
+
+    Test-time flips, the same fitted network: a way to lower the classifier's
+    variance where flips keep the class (solar cells, not digits).
+    """
+    proba = sum(
+        classifier.predict_proba(np.ascontiguousarray(images[:, ::rows, ::cols]))
+        for rows in (1, -1)
+        for cols in (1, -1)
+    )
+    return classifier.classes_[np.argmax(proba, axis=1)]
+
+
 def run(args):
     from sklearn.metrics import accuracy_score, balanced_accuracy_score
     from sklearn.model_selection import train_test_split
@@ -170,7 +186,9 @@ def run(args):
                 start = time.perf_counter()
                 clf.fit(X_tr, y_tr)
                 seconds = time.perf_counter() - start
-                pred = clf.predict(images[test])
+                proba = clf.predict_proba(images[test])
+                pred = clf.classes_[np.argmax(proba, axis=1)]
+                pred_flips = flip_averaged(clf, images[test])
                 row = {
                     "stage": args.stage,
                     "fold": fold,
@@ -178,14 +196,24 @@ def run(args):
                     "resampler": name,
                     "balanced_accuracy": balanced_accuracy_score(y[test], pred),
                     "accuracy": accuracy_score(y[test], pred),
+                    "flips_balanced_accuracy": balanced_accuracy_score(
+                        y[test], pred_flips
+                    ),
+                    "flips_accuracy": accuracy_score(y[test], pred_flips),
                     "fit_seconds": seconds,
                     "epochs": len(clf.history_["loss"]),
                     "best_epoch": clf.best_epoch_,
                     "n_train": len(y_tr),
+                    # For averages over settings afterwards (``summary``):
+                    # the scored images' probabilities, in the split's order.
+                    "classes": clf.classes_.tolist(),
+                    "proba": np.round(proba, 4).tolist(),
+                    "target": y[test].tolist(),
                 }
                 with out.open("a") as f:
                     f.write(json.dumps(row) + "\n")
-                print(json.dumps(row), flush=True)
+                shown = {k: v for k, v in row.items() if k not in LONG}
+                print(json.dumps(shown), flush=True)
 
 
 def summary(args):
@@ -194,8 +222,9 @@ def summary(args):
     for r in rows:
         by.setdefault((r["stage"], r["config"], r["resampler"]), {})[r["fold"]] = r
     print("| stage | config | resampler | folds | balanced accuracy | accuracy "
-          "| fit time (s) | epochs |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|")
+          "| fit time (s) | epochs | with test-time flips: balanced accuracy "
+          "| accuracy |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for (stage, config, name), folds in sorted(by.items()):
         v = list(folds.values())
 
@@ -206,6 +235,8 @@ def summary(args):
 
         cells = [ms("balanced_accuracy"), ms("accuracy"), ms("fit_seconds", 1)]
         cells.append(ms("epochs", 0))
+        flips = all("flips_accuracy" in r for r in v)
+        cells += [ms("flips_balanced_accuracy"), ms("flips_accuracy")] if flips else []
         print(f"| {stage} | {config} | {name} | {len(v)} | " + " | ".join(cells) + " |")
     print()
     print("Paired differences in balanced accuracy (same folds): mean, SD over "
@@ -228,6 +259,59 @@ def summary(args):
             p = ttest_rel(xa, xb).pvalue
             print(f"| {stage} | {config} | {a} − {b} | {len(common)} | {d.mean():+.3f} "
                   f"| {d.std(ddof=1):.3f} | {p:.3f} |")  # fmt: skip
+    print_averages(by)
+
+
+def print_averages(by):
+    """Balanced accuracy of the probabilities averaged over every setting.
+
+    Per (stage, resampler), over the folds where every setting seen there has
+    a record with probabilities: what averaging that many networks (trained
+    with different settings) gives, beside the single settings' mean and the
+    best single setting's mean over the same folds.
+    """
+    groups = {}
+    for (stage, config, name), folds in by.items():
+        groups.setdefault((stage, name), {})[config] = folds
+    lines = []
+    for (stage, name), settings in sorted(groups.items()):
+        with_proba = [
+            {f for f, r in folds.items() if "proba" in r} for folds in settings.values()
+        ]
+        common = sorted(set.intersection(*with_proba))
+        if len(settings) < 2 or not common:
+            continue
+        averaged = []
+        for fold in common:
+            rows = [folds[fold] for folds in settings.values()]
+            proba = np.mean([r["proba"] for r in rows], axis=0)
+            pred = np.asarray(rows[0]["classes"])[np.argmax(proba, axis=1)]
+            averaged.append(balanced_accuracy(rows[0]["target"], pred))
+        single = np.array(
+            [
+                [folds[f]["balanced_accuracy"] for f in common]
+                for folds in settings.values()
+            ]
+        )
+        lines.append(
+            f"| {stage} | {name} | {len(settings)} | {len(common)} "
+            f"| {np.mean(averaged):.3f} | {single.mean():.3f} "
+            f"| {single.mean(axis=1).max():.3f} |"
+        )
+    if lines:
+        print()
+        print("Probabilities averaged over the settings (same folds):")
+        print()
+        print("| stage | resampler | settings | folds | balanced accuracy, averaged "
+              "| single settings' mean | best single setting |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        print("\n".join(lines))
+
+
+def balanced_accuracy(target, pred):
+    from sklearn.metrics import balanced_accuracy_score
+
+    return balanced_accuracy_score(target, pred)
 
 
 def choose(args):

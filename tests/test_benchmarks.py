@@ -346,9 +346,41 @@ def test_classifier_study(script, npz, tmp_path, capsys):
     assert 0 <= row["balanced_accuracy"] <= 1
     # 76 of the outer fold's 96 images train (38 of class 0), over-sampled.
     assert row["n_train"] == 3 * 38
+    assert 0 <= row["flips_balanced_accuracy"] <= 1
     capsys.readouterr()
     study.main(["summary", str(out)])
     assert "| inner | resnet_val | random_over | 1 |" in capsys.readouterr().out
+
+    class TopLeft:  # class 0 with the top-left pixel's value as probability
+        classes_ = np.array(["a", "b"])
+
+        def predict_proba(self, X):
+            p = X[:, 0, 0, 0]
+            return np.stack([p, 1 - p], axis=1)
+
+    corners = np.full((1, 4, 4, 1), 0.5)
+    corners[0, 0, 0] = 0.9
+    corners[0, 0, -1] = corners[0, -1, 0] = corners[0, -1, -1] = 0.1
+    # The image alone says "a" (0.9); averaged over its flips, the four
+    # corners say "b" (0.3).
+    assert list(study.flip_averaged(TopLeft(), corners)) == ["b"]
+    assert TopLeft().predict_proba(corners)[0, 0] == 0.9
+
+    # Two settings' probabilities averaged: A alone says class 0 twice (0.5),
+    # B is right on both (1.0) and so is their average.
+    def record(config, proba, score):
+        return {"stage": "inner", "fold": 0, "config": config, "resampler": "none",
+                "balanced_accuracy": score, "accuracy": score, "fit_seconds": 1,
+                "epochs": 1, "classes": [0, 1], "target": [0, 1], "proba": proba}  # fmt: skip
+
+    both = tmp_path / "two.jsonl"
+    both.write_text(
+        json.dumps(record("A", [[0.6, 0.4], [0.6, 0.4]], 0.5)) + "\n"
+        + json.dumps(record("B", [[0.9, 0.1], [0.1, 0.9]], 1.0)) + "\n"
+    )  # fmt: skip
+    capsys.readouterr()
+    study.main(["summary", str(both)])
+    assert "| inner | none | 2 | 1 | 1.000 | 0.750 | 1.000 |" in capsys.readouterr().out
 
 
 def _run(args, **kwargs):

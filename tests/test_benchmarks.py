@@ -52,6 +52,7 @@ def _lines(path):
 def test_every_script_has_a_smoke_test():
     tested = {
         "bench_first_fit",
+        "bench_stacked_classes",
         "bench_training",
         "classifier_study",
         "export_elpv_npz",
@@ -412,6 +413,20 @@ def test_bench_first_fit():
     assert phases["train_calls"] + phases["checkpoints"] <= fit["wall_s"]
     if result["backend"] == "jax":  # programs found in the phase compiling them
         assert fit["programs_by_phase"]["train_calls"][0] >= 1, fit
+
+
+def test_bench_stacked_classes():
+    done = _run(
+        [str(BENCHMARKS / "bench_stacked_classes.py"), "--classes", "1", "2",
+         "--size", "8", "--batch", "4", "--steps", "2", "--calls", "1"]
+    )  # fmt: skip  (on JAX whatever the suite's backend)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["classes"] for row in rows] == [1, 2]
+    for row in rows:
+        assert row["updates_per_s_per_class"] > 0 and row["size"] == 8
+        assert row["updates_per_s_all_classes"] == pytest.approx(
+            row["classes"] * row["updates_per_s_per_class"], rel=0.01
+        )
 
 
 def test_bench_training_digits(script, capsys):

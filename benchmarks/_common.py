@@ -1,4 +1,4 @@
-"""What the benchmark scripts share: data sets, named resamplers, fold scores.
+"""What the benchmark scripts share: data sets, named resamplers, fold scores, GPUs.
 
 Everything here goes through gansampler's public API
 (:mod:`gansampler.evaluation`, :mod:`gansampler.datasets`), so a script
@@ -6,11 +6,21 @@ measures what a user gets. A script imports it as ``_common`` (the folder of
 the script that runs is on ``sys.path``).
 """
 
+import os
+import subprocess
+
 import numpy as np
 
 from gansampler.evaluation import NAMED_RESAMPLERS
 
-__all__ = ["RESAMPLERS", "load_dataset", "resampler", "score_fold"]
+__all__ = [
+    "RESAMPLERS",
+    "load_dataset",
+    "pin_to_gpu",
+    "resampler",
+    "score_fold",
+    "visible_gpus",
+]
 
 #: The resamplers the scripts compare: those of
 #: :func:`gansampler.evaluation.default_resamplers`, the sampler with the
@@ -64,3 +74,36 @@ def score_fold(classifier, X_test, y_test, classes, minority):
     from gansampler.evaluation import fold_scores
 
     return fold_scores(y_test, classifier.predict_proba(X_test), classes, minority)
+
+
+def visible_gpus():
+    """The GPUs a process started now would see, as ``CUDA_VISIBLE_DEVICES`` names.
+
+    ``CUDA_VISIBLE_DEVICES`` when it is set, else one index per line of
+    ``nvidia-smi -L``; ``[]`` without GPUs or without nvidia-smi. No framework
+    is imported, so a parent process can share the GPUs among its workers
+    before any of them starts CUDA.
+    """
+    names = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if names is not None:
+        return [name.strip() for name in names.split(",") if name.strip()]
+    try:
+        listing = subprocess.run(
+            ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    gpus = [line for line in listing.splitlines() if line.startswith("GPU ")]
+    return [str(i) for i in range(len(gpus))]
+
+
+def pin_to_gpu(worker, gpus):
+    """Show worker number ``worker`` only GPU ``gpus[worker % len(gpus)]``.
+
+    Sets ``CUDA_VISIBLE_DEVICES`` for this process (call it before a framework
+    starts CUDA): the workers of a study share several GPUs round-robin
+    instead of all taking turns on the first. With one GPU or none it
+    changes nothing.
+    """
+    if len(gpus) > 1:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[worker % len(gpus)]

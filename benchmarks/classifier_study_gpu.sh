@@ -1,6 +1,7 @@
 #!/bin/bash
 # The study of docs/classifier_study.md on one GPU (run from the folder that
-# holds gansampler/ and benchmarks/): one process per (fold, setting).
+# holds gansampler/ and benchmarks/): one process per (fold, setting), spread
+# over the GPUs when there are several.
 #   inner: the settings in CONFIGS x RESAMPLERS on an inner split of outer
 #          folds 0-4;
 #   choose: the setting of the best mean inner balanced accuracy;
@@ -18,11 +19,14 @@ STAGES=${STAGES:-"inner outer"}
 mkdir -p "$OUT"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
 S="python3 benchmarks/classifier_study.py"
+# With several GPUs, process i runs on GPU i % (their number).
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
+on_gpu() { [ "$NGPU" -gt 1 ] && echo "CUDA_VISIBLE_DEVICES=$(($1 % NGPU))"; }
 i=0
 for fold in 0 1 2 3 4; do
   for config in $CONFIGS; do
     # shellcheck disable=SC2086
-    timeout "${INNER_S:-250}" $S inner --data "$DATA" --folds $fold \
+    env $(on_gpu $i) timeout "${INNER_S:-250}" $S inner --data "$DATA" --folds $fold \
       --configs "$config" --resamplers $RESAMPLERS --out "$OUT/inner_$i.jsonl" \
       >"$OUT/inner_$i.log" 2>&1 &
     i=$((i + 1))
@@ -37,7 +41,8 @@ esac
 CHOSEN=$($S choose "$OUT/inner.jsonl")
 echo "chosen: $CHOSEN"
 for fold in $(seq 0 14); do
-  timeout "${OUTER_S:-300}" $S outer --data "$DATA" --folds "$fold" \
+  # shellcheck disable=SC2046
+  env $(on_gpu "$fold") timeout "${OUTER_S:-300}" $S outer --data "$DATA" --folds "$fold" \
     --configs "$CHOSEN" baseline --resamplers none random_over smote \
     --out "$OUT/outer_$fold.jsonl" >"$OUT/outer_$fold.log" 2>&1 &
 done

@@ -14,6 +14,9 @@ images beside real ones.
         --dataset elpv64.npz --folds 0 1 2 3 4 --out final/
     python benchmarks/final_comparison.py summary final/folds.jsonl
 
+``final_comparison_gpu.sh`` runs the 15 folds in 15 processes, spread over
+the machine's GPUs.
+
 The equivalent commands, one classifier setting each:
 
     gansampler compare --dataset elpv64.npz --folds 5 --repeats 3 \\

@@ -41,7 +41,13 @@ import numpy as np
 
 sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from _common import load_dataset, resampler, score_fold  # noqa: E402
+from _common import (  # noqa: E402
+    load_dataset,
+    pin_to_gpu,
+    resampler,
+    score_fold,
+    visible_gpus,
+)
 
 from gansampler.recipes import ARTICLE, SHORT_TRAINING  # noqa: E402
 
@@ -139,9 +145,7 @@ SCALE = {
         "select": "teacher",
     },
 }
-CONFIGS.update(
-    {name: {**SHORT_TRAINING, **config} for name, config in SCALE.items()}
-)
+CONFIGS.update({name: {**SHORT_TRAINING, **config} for name, config in SCALE.items()})
 BASELINES = ("none", "random_over", "smote")
 # Digits have an orientation: no flips or rotations there.
 NOT_FOR_DIGITS = ("all+flip_rot90",)
@@ -285,8 +289,12 @@ def symlog(values):
     return np.sign(values) * np.log1p(np.abs(values))
 
 
-def _init_worker():
+def _init_worker(counter, gpus):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with counter.get_lock():
+        worker = counter.value
+        counter.value += 1
+    pin_to_gpu(worker, gpus)
 
 
 def run(args):
@@ -306,7 +314,15 @@ def run(args):
     }
     log = open(os.path.join(args.out, "tasks.jsonl"), "a")
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(args.workers, context, initializer=_init_worker) as pool:
+    # With several GPUs the workers share them round-robin.
+    started = context.Value("i", 0)
+    pool = ProcessPoolExecutor(
+        args.workers,
+        context,
+        initializer=_init_worker,
+        initargs=(started, visible_gpus()),
+    )
+    with pool:
         extractors = [
             pool.submit(fit_extractor, {**base, "fold": fold}) for fold in args.folds
         ]

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The GPU-scale GAN study of issue 20 (docs/gan_study.md) on one GPU, run from
+# The GPU-scale GAN study of issue 20 (docs/gan_study.md) on the machine's GPUs
+# (the workers share several round-robin), run from
 # the folder that holds gansampler/ and benchmarks/. Inner folds only: outer
 # folds 0-4 of ELPV 64, each split once more (gan_study.py inner_split).
 # Every task appends a JSON line to $OUT_DIR/tasks.jsonl as it finishes, so

@@ -147,6 +147,37 @@ def test_common_resamplers(script):
     assert common.resampler("dcgan", 3).upsampling == "auto"
 
 
+def test_workers_share_several_gpus_round_robin(script, monkeypatch, tmp_path):
+    common = script("_common")
+    study = script("gan_study")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2, 3")
+    assert common.visible_gpus() == ["2", "3"]
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert common.visible_gpus() == []
+    # Without the variable: nvidia-smi's "GPU i: ..." lines, MIG lines not.
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES")
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text(
+        "#!/bin/sh\necho 'GPU 0: H100 (UUID: a)'\necho '  MIG 1g (UUID: b)'\n"
+        "echo 'GPU 1: H100 (UUID: c)'\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert common.visible_gpus() == ["0", "1"]
+    # The study's workers, in the order they start: GPU 0, 1, 0.
+    import multiprocessing
+
+    started = multiprocessing.Value("i", 0)
+    seen = []
+    for _ in range(3):
+        study._init_worker(started, ["0", "1"])
+        seen.append(os.environ.pop("CUDA_VISIBLE_DEVICES"))
+    assert seen == ["0", "1", "0"]
+    # One GPU: nothing is pinned.
+    common.pin_to_gpu(5, ["0"])
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
+
+
 def test_final_comparison(script, npz, tmp_path, capsys):
     final = script("final_comparison")
     out = tmp_path / "final"

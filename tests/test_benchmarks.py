@@ -447,10 +447,11 @@ def test_bench_first_fit():
 
 
 def test_bench_stacked_classes():
+    # The script runs on JAX whatever the suite's backend.
     done = _run(
         [str(BENCHMARKS / "bench_stacked_classes.py"), "--classes", "1", "2",
          "--size", "8", "--batch", "4", "--steps", "2", "--calls", "1"]
-    )  # fmt: skip  (on JAX whatever the suite's backend)
+    )  # fmt: skip
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [row["classes"] for row in rows] == [1, 2]
     for row in rows:

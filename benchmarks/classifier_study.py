@@ -141,16 +141,16 @@ def resample(name, X, y, seed):
     return flat.reshape(-1, *X.shape[1:]).astype(X.dtype), y_res
 
 
-def flip_averaged(classifier, images):
+def flip_averaged(classifier, images, proba):
     """Classes from the probabilities averaged over the image and its 3 flips.
 
-    Test-time flips, the same fitted network: a way to lower the classifier's
-    variance where flips keep the class (solar cells, not digits).
+    ``proba`` is the classifier's for ``images`` as they are. Test-time flips,
+    the same fitted network: a way to lower the classifier's variance where
+    flips keep the class (solar cells, not digits).
     """
-    proba = sum(
+    proba = proba + sum(
         classifier.predict_proba(np.ascontiguousarray(images[:, ::rows, ::cols]))
-        for rows in (1, -1)
-        for cols in (1, -1)
+        for rows, cols in ((1, -1), (-1, 1), (-1, -1))
     )
     return classifier.classes_[np.argmax(proba, axis=1)]
 
@@ -188,7 +188,7 @@ def run(args):
                 seconds = time.perf_counter() - start
                 proba = clf.predict_proba(images[test])
                 pred = clf.classes_[np.argmax(proba, axis=1)]
-                pred_flips = flip_averaged(clf, images[test])
+                pred_flips = flip_averaged(clf, images[test], proba)
                 row = {
                     "stage": args.stage,
                     "fold": fold,
@@ -270,6 +270,8 @@ def print_averages(by):
     with different settings) gives, beside the single settings' mean and the
     best single setting's mean over the same folds.
     """
+    from sklearn.metrics import balanced_accuracy_score
+
     groups = {}
     for (stage, config, name), folds in by.items():
         groups.setdefault((stage, name), {})[config] = folds
@@ -286,7 +288,7 @@ def print_averages(by):
             rows = [folds[fold] for folds in settings.values()]
             proba = np.mean([r["proba"] for r in rows], axis=0)
             pred = np.asarray(rows[0]["classes"])[np.argmax(proba, axis=1)]
-            averaged.append(balanced_accuracy(rows[0]["target"], pred))
+            averaged.append(balanced_accuracy_score(rows[0]["target"], pred))
         single = np.array(
             [
                 [folds[f]["balanced_accuracy"] for f in common]
@@ -306,12 +308,6 @@ def print_averages(by):
               "| single settings' mean | best single setting |")  # fmt: skip
         print("|---|---|---|---|---|---|---|")
         print("\n".join(lines))
-
-
-def balanced_accuracy(target, pred):
-    from sklearn.metrics import balanced_accuracy_score
-
-    return balanced_accuracy_score(target, pred)
 
 
 def choose(args):

@@ -395,7 +395,8 @@ def test_classifier_study(script, npz, tmp_path, capsys):
     corners[0, 0, -1] = corners[0, -1, 0] = corners[0, -1, -1] = 0.1
     # The image alone says "a" (0.9); averaged over its flips, the four
     # corners say "b" (0.3).
-    assert list(study.flip_averaged(TopLeft(), corners)) == ["b"]
+    as_is = TopLeft().predict_proba(corners)
+    assert list(study.flip_averaged(TopLeft(), corners, as_is)) == ["b"]
     assert TopLeft().predict_proba(corners)[0, 0] == 0.9
 
     # Two settings' probabilities averaged: A alone says class 0 twice (0.5),

@@ -19,9 +19,8 @@ STAGES=${STAGES:-"inner outer"}
 mkdir -p "$OUT"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
 S="python3 benchmarks/classifier_study.py"
-# With several GPUs, process i runs on GPU i % (their number).
-NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
-on_gpu() { [ "$NGPU" -gt 1 ] && echo "CUDA_VISIBLE_DEVICES=$(($1 % NGPU))"; }
+# shellcheck source=benchmarks/_gpus.sh
+. "$(dirname "$0")/_gpus.sh"
 i=0
 for fold in 0 1 2 3 4; do
   for config in $CONFIGS; do

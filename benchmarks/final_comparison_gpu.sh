@@ -13,8 +13,8 @@ OUT=${OUT_DIR:-final}
 FOLDS=${FOLDS:-$(seq 0 14)}
 mkdir -p "$OUT"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
-NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
-on_gpu() { [ "$NGPU" -gt 1 ] && echo "CUDA_VISIBLE_DEVICES=$(($1 % NGPU))"; }
+# shellcheck source=benchmarks/_gpus.sh
+. "$(dirname "$0")/_gpus.sh"
 for fold in $FOLDS; do
   # shellcheck disable=SC2046,SC2086
   env $(on_gpu "$fold") timeout "${LIMIT_S:-3000}" python3 benchmarks/final_comparison.py \

@@ -173,9 +173,27 @@ def test_workers_share_several_gpus_round_robin(script, monkeypatch, tmp_path):
         study._init_worker(started, ["0", "1"])
         seen.append(os.environ.pop("CUDA_VISIBLE_DEVICES"))
     assert seen == ["0", "1", "0"]
+
     # One GPU: nothing is pinned.
     common.pin_to_gpu(5, ["0"])
     assert "CUDA_VISIBLE_DEVICES" not in os.environ
+
+
+@pytest.mark.parametrize(("gpus", "expected"), [(1, ""), (2, "CUDA_VISIBLE_DEVICES=1")])
+def test_shell_scripts_pin_processes_round_robin(tmp_path, gpus, expected):
+    """``on_gpu 3`` of benchmarks/_gpus.sh: GPU 3 % 2 with two GPUs, nothing with one."""
+    fake = tmp_path / "nvidia-smi"
+    lines = "".join(f"echo 'GPU {i}: H100 (UUID: {i})'\n" for i in range(gpus))
+    fake.write_text("#!/bin/sh\n" + lines)
+    fake.chmod(0o755)
+    helper = Path(__file__).parents[1] / "benchmarks" / "_gpus.sh"
+    out = subprocess.run(
+        ["bash", "-c", f'. "{helper}"; on_gpu 3'],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"},
+    )
+    assert out.stdout.strip() == expected
 
 
 def test_final_comparison(script, npz, tmp_path, capsys):

@@ -15,6 +15,8 @@
 #
 #   KERAS_BACKEND=jax WIDE=96 bash benchmarks/sharing_gpu.sh
 set -u
+# shellcheck source=benchmarks/_gpus.sh
+. "$(dirname "$0")/_gpus.sh"
 export PYTHONUNBUFFERED=1
 N=${N:-5}
 UPDATES=${UPDATES:-3000}
@@ -55,13 +57,7 @@ P="$P --batch $WIDE --n-images $((150 * WIDE / 32))"
 together "alone_b$WIDE" 1
 P=$P_BATCH32
 together shared "$N"
-if [ "${MPS:-0}" = 1 ]; then
-  export CUDA_MPS_PIPE_DIRECTORY=/tmp/mps-pipe CUDA_MPS_LOG_DIRECTORY=/tmp/mps-log
-  mkdir -p "$CUDA_MPS_PIPE_DIRECTORY" "$CUDA_MPS_LOG_DIRECTORY"
-  if nvidia-cuda-mps-control -d; then
-    together mps "$N"
-    echo quit | nvidia-cuda-mps-control
-  else
-    echo "mps: nvidia-cuda-mps-control could not start"
-  fi
+if [ "${MPS:-0}" = 1 ] && mps_start; then
+  together mps "$N"
+  mps_stop
 fi

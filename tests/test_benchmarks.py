@@ -196,6 +196,38 @@ def test_shell_scripts_pin_processes_round_robin(tmp_path, gpus, expected):
     assert out.stdout.strip() == expected
 
 
+def test_shell_scripts_run_under_mps_when_asked(tmp_path):
+    """MPS=1: the daemon starts before the work and is told to quit at exit."""
+    log = tmp_path / "calls"
+    fake = tmp_path / "nvidia-cuda-mps-control"
+    fake.write_text(f'#!/bin/sh\necho "args:$* stdin:$(cat)" >>{log}\n')
+    fake.chmod(0o755)
+    helper = Path(__file__).parents[1] / "benchmarks" / "_gpus.sh"
+    script = (
+        f'. "{helper}"; [ "${{MPS:-0}}" = 1 ] && mps_start && trap mps_stop EXIT; '
+        f'echo "work pipe=$CUDA_MPS_PIPE_DIRECTORY" >>{log}'
+    )
+    env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+    env["CUDA_MPS_PIPE_DIRECTORY"] = str(tmp_path / "pipe")
+    env["CUDA_MPS_LOG_DIRECTORY"] = str(tmp_path / "log")
+    subprocess.run(
+        ["bash", "-c", script],
+        env={**env, "MPS": "1"},
+        stdin=subprocess.DEVNULL,
+        check=True,
+    )
+    assert log.read_text().splitlines() == [
+        "args:-d stdin:",
+        f"work pipe={tmp_path / 'pipe'}",
+        "args: stdin:quit",
+    ]
+    log.unlink()
+    subprocess.run(
+        ["bash", "-c", script], env=env, stdin=subprocess.DEVNULL, check=True
+    )
+    assert log.read_text().splitlines() == [f"work pipe={tmp_path / 'pipe'}"]
+
+
 def test_final_comparison(script, npz, tmp_path, capsys):
     final = script("final_comparison")
     out = tmp_path / "final"

@@ -236,6 +236,7 @@ def _compare(args):
         random_state=args.random_state,
         **_classifier_params(args.classifier_param),
     )
+    _check_classifier(classifier, X)
     augmented = (
         f", training images augmented by {classifier.augmentation}"
         if classifier.augmentation
@@ -267,6 +268,18 @@ def _classifier_augmentation(policy, X):
     except ValueError as error:
         raise CommandError(f"--classifier-augmentation: {error}") from None
     return policy
+
+
+def _check_classifier(classifier, X):
+    """``--classifier-param``'s backbone and weights, checked against the images
+    before training (the classifier checks them only in each fold's fit)."""
+    from ._classifier_networks import check_backbone
+    from ._images import to_nhwc
+
+    try:
+        check_backbone(classifier.backbone, classifier.weights, to_nhwc(X).shape[1:])
+    except ValueError as error:
+        raise CommandError(f"--classifier-param: {error}") from None
 
 
 # ------------------------------------------------------------------ balance

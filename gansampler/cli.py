@@ -188,6 +188,10 @@ def _compare(args):
     if len(set(names)) != len(names):
         raise CommandError(f"--resamplers names one twice: {args.resamplers}")
     out = None if args.out is None else _check_out(args.out)
+    cache = None if args.cache is None else Path(args.cache)
+    if cache is not None and cache.exists() and not cache.is_dir():
+        # joblib would fail every fold with it (the run ending "successfully").
+        raise CommandError(f"--cache {cache} exists and is not a folder.")
 
     defaults = DIGITS_DEFAULTS if args.dataset == "digits" else OTHER_DEFAULTS
     chosen = {}

@@ -911,3 +911,11 @@ def test_classifier_params_that_do_not_fit_the_data_fail_before_training(
     line = capsys.readouterr().err.splitlines()[-1]
     assert line.startswith("gansampler: error: --classifier-param: ")
     assert expected in line
+
+
+def test_a_cache_that_is_a_file_fails_before_training(tmp_path, no_training, capsys):
+    cache = tmp_path / "cache"
+    cache.write_text("precious")
+    assert main(["compare", "--resamplers", "none,dcgan", "--cache", str(cache)]) == 2
+    assert f"--cache {cache} exists and is not a folder" in one_error_line(capsys)
+    assert cache.read_text() == "precious"

@@ -240,7 +240,7 @@ def _compare(args):
         random_state=args.random_state,
         **_classifier_params(args.classifier_param),
     )
-    _check_classifier(classifier, X)
+    _check_classifier(classifier, X, y)
     augmented = (
         f", training images augmented by {classifier.augmentation}"
         if classifier.augmentation
@@ -274,14 +274,19 @@ def _classifier_augmentation(policy, X):
     return policy
 
 
-def _check_classifier(classifier, X):
-    """``--classifier-param``'s backbone and weights, checked against the images
-    before training (the classifier checks them only in each fold's fit)."""
+def _check_classifier(classifier, X, y):
+    """``--classifier-param``'s backbone, weights and class_weight, checked
+    against the data before training (the classifier checks them only in each
+    fold's fit)."""
+    from sklearn.preprocessing import LabelEncoder
+
     from ._classifier_networks import check_backbone
     from ._images import to_nhwc
 
+    encoder = LabelEncoder().fit(y)
     try:
         check_backbone(classifier.backbone, classifier.weights, to_nhwc(X).shape[1:])
+        classifier._keras_class_weight(encoder, encoder.transform(y))
     except ValueError as error:
         raise CommandError(f"--classifier-param: {error}") from None
 

@@ -899,6 +899,7 @@ def test_the_gan_shows_its_class_bars_at_the_default_verbosity_in_process():
     [
         (["backbone='resnet50'"], "backbone='resnet50' needs images of at least 32x32"),
         (["weights='resnet50.weights.h5'"], "is given without a backbone"),
+        (["class_weight={'9': 5.0}"], "class_weight has labels ['9'] that are not"),
     ],
 )
 def test_classifier_params_that_do_not_fit_the_data_fail_before_training(

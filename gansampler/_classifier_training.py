@@ -85,25 +85,36 @@ def grouped_validation_split(images, y, fraction, seed, n_classes):
     group_y = y[first]
     counts = np.bincount(group_y, minlength=n_classes)
     n_val = int(np.ceil(fraction * n_groups))
-    if counts.min() < 2 or not n_classes <= n_val <= n_groups - n_classes:
-        sparse = int(np.argmin(counts))
-        raise ValueError(
+
+    def refuse(sparse):
+        return ValueError(
             f"validation_split={fraction} leaves a class without training or "
             f"validation images: {n_groups} distinct images, {n_val} of them "
             f"for validation, and class index {sparse} has {counts[sparse]} "
             "distinct image(s) (each class needs one on each side). Use "
             "validation_split=0 or a larger one."
         )
+
+    if counts.min() < 2 or not n_classes <= n_val <= n_groups - n_classes:
+        raise refuse(int(np.argmin(counts)))
     if n_groups == n:
         train_idx, val_idx = train_test_split(
             np.arange(n), test_size=n_val, random_state=seed, stratify=y
         )
-        return np.sort(train_idx), val_idx
-    _, val_groups = train_test_split(
-        np.arange(n_groups), test_size=n_val, random_state=seed, stratify=group_y
-    )
-    in_val = np.isin(group, val_groups)
-    return np.flatnonzero(~in_val), np.flatnonzero(in_val)
+        train_idx = np.sort(train_idx)
+    else:
+        _, val_groups = train_test_split(
+            np.arange(n_groups), test_size=n_val, random_state=seed, stratify=group_y
+        )
+        in_val = np.isin(group, val_groups)
+        train_idx, val_idx = np.flatnonzero(~in_val), np.flatnonzero(in_val)
+    # The stratified split rounds each class's share: a small class can get
+    # no validation image at all.
+    for side in (train_idx, val_idx):
+        on_side = np.bincount(y[side], minlength=n_classes)
+        if on_side.min() == 0:
+            raise refuse(int(np.argmin(on_side)))
+    return train_idx, val_idx
 
 
 class KeepBest:

@@ -284,6 +284,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                 "your data: X.reshape(1, -1) is one flat image."
             )
         n_values = int(np.prod(X.shape[1:]))
+        if n_values == 0:
+            raise ValueError(
+                f"X holds images of shape {X.shape[1:]}, with no pixels; each "
+                "image needs at least one value."
+            )
         if fitted_shape is not None and X.ndim == 2 and n_values != self.n_features_in_:
             raise ValueError(
                 f"X has {n_values} features, but {type(self).__name__} is expecting "

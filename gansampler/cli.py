@@ -188,6 +188,10 @@ def _compare(args):
     if len(set(names)) != len(names):
         raise CommandError(f"--resamplers names one twice: {args.resamplers}")
     out = None if args.out is None else _check_out(args.out)
+    cache = None if args.cache is None else Path(args.cache)
+    if cache is not None and cache.exists() and not cache.is_dir():
+        # joblib would fail every fold with it (the run ending "successfully").
+        raise CommandError(f"--cache {cache} exists and is not a folder.")
 
     defaults = DIGITS_DEFAULTS if args.dataset == "digits" else OTHER_DEFAULTS
     chosen = {}
@@ -236,6 +240,7 @@ def _compare(args):
         random_state=args.random_state,
         **_classifier_params(args.classifier_param),
     )
+    _check_classifier(classifier, X, y)
     augmented = (
         f", training images augmented by {classifier.augmentation}"
         if classifier.augmentation
@@ -267,6 +272,23 @@ def _classifier_augmentation(policy, X):
     except ValueError as error:
         raise CommandError(f"--classifier-augmentation: {error}") from None
     return policy
+
+
+def _check_classifier(classifier, X, y):
+    """``--classifier-param``'s backbone, weights and class_weight, checked
+    against the data before training (the classifier checks them only in each
+    fold's fit)."""
+    from sklearn.preprocessing import LabelEncoder
+
+    from ._classifier_networks import check_backbone
+    from ._images import to_nhwc
+
+    encoder = LabelEncoder().fit(y)
+    try:
+        check_backbone(classifier.backbone, classifier.weights, to_nhwc(X).shape[1:])
+        classifier._keras_class_weight(encoder, encoder.transform(y))
+    except ValueError as error:
+        raise CommandError(f"--classifier-param: {error}") from None
 
 
 # ------------------------------------------------------------------ balance

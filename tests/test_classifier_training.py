@@ -110,3 +110,12 @@ def test_backbone_weights_from_a_file(tmp_path):
     assert clf.predict_proba(X).shape == (6, 2)
     with pytest.raises(ValueError, match="do not fit backbone='resnet50'"):
         KerasImageClassifier(backbone="resnet50", weights=str(path), epochs=1).fit(X, y)
+
+
+def test_validation_split_that_leaves_a_class_out_of_validation_is_refused():
+    # 10 % of 102 images is 11 for validation, but the stratified split gives
+    # the class of 2 images none of them: its loss would never be validated.
+    X = np.random.default_rng(0).random((102, 4, 4, 1)).astype("float32")
+    y = np.array([0] * 100 + [1] * 2)
+    with pytest.raises(ValueError, match="validation_split=0.1 leaves a class"):
+        grouped_validation_split(X, y, 0.1, 0, 2)

@@ -238,6 +238,7 @@ def test_class_weight_and_validation_split(digits):
         (np.zeros((20, 64)), {"image_shape": (8, 7)}, "56 values per image"),
         (np.zeros((20, 2, 8, 8, 1)), {}, "5-D array"),
         (np.zeros(20), {}, "1-D array"),
+        (np.zeros((20, 0, 8)), {}, "no pixels"),  # trained to NaN probabilities
     ],
 )
 def test_bad_input_errors(X, params, match):

@@ -892,3 +892,31 @@ def test_the_gan_shows_its_class_bars_at_the_default_verbosity_in_process():
     assert verbosity(1, 2) == (0, 0)  # workers would print each bar once at its end
     assert verbosity(0, None) == (0, 0)
     assert verbosity(2, 2) == (2, 1)  # the GAN's line per epoch, on stdout
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        (["backbone='resnet50'"], "backbone='resnet50' needs images of at least 32x32"),
+        (["weights='resnet50.weights.h5'"], "is given without a backbone"),
+        (["class_weight={'9': 5.0}"], "class_weight has labels ['9'] that are not"),
+    ],
+)
+def test_classifier_params_that_do_not_fit_the_data_fail_before_training(
+    settings, expected, no_training, capsys
+):
+    argv = ["compare", "--resamplers", "none,dcgan"]  # the 8x8 digits
+    for setting in settings:
+        argv += ["--classifier-param", setting]
+    assert main(argv) == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert line.startswith("gansampler: error: --classifier-param: ")
+    assert expected in line
+
+
+def test_a_cache_that_is_a_file_fails_before_training(tmp_path, no_training, capsys):
+    cache = tmp_path / "cache"
+    cache.write_text("precious")
+    assert main(["compare", "--resamplers", "none,dcgan", "--cache", str(cache)]) == 2
+    assert f"--cache {cache} exists and is not a folder" in one_error_line(capsys)
+    assert cache.read_text() == "precious"

@@ -315,6 +315,17 @@ def test_invalid_input(digits):
         default_resamplers(["bogus"])
 
 
+def test_images_with_nan_are_refused_before_any_fold(digits):
+    # Not a table of failed folds (each after the folds before it trained).
+    X, y = digits
+    X = X.copy()
+    X[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN"):
+        compare_resamplers(
+            X, y, classifier=fast_classifier(), resamplers=["none"], n_splits=2
+        )
+
+
 def test_parallel_folds_give_the_sequential_result_and_call_back_each_fold(digits):
     X, y = digits
     names = ["none", "random_over", "smote", "random_under"]

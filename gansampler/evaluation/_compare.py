@@ -171,10 +171,13 @@ def compare_resamplers(
 
 def _checked_data(X, y, image_shape, n_splits):
     """The images, flat float32 (uint8 scaled to [0, 1]), their labels and classes."""
+    from sklearn.utils import assert_all_finite
     from sklearn.utils.multiclass import check_classification_targets
 
     images = to_nhwc(np.asarray(X), image_shape)
     flat = np.ascontiguousarray(unit_float32(images).reshape(len(images), -1))
+    # Now, not as a failure of every fold that holds such an image.
+    assert_all_finite(flat, input_name="X")
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(flat):
         raise ValueError(

@@ -396,15 +396,13 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                 y_enc
             ].astype(np.float32)
 
-        self.classes_ = classes
-        self.image_shape_ = tuple(int(v) for v in images.shape[1:])
-        self.n_features_in_ = int(np.prod(self.image_shape_))
+        image_shape = tuple(int(v) for v in images.shape[1:])
         steps = int(np.ceil(len(train_idx) / self.batch_size))
         epochs = auto_epochs(self.epochs, steps)
 
         with python_random_seeded(seed):
-            model, self._binary_output, base = self._build_model(
-                self.image_shape_, len(classes), seed
+            model, binary_output, base = self._build_model(
+                image_shape, len(classes), seed
             )
             one_hot = False
             if not model.compiled:
@@ -412,15 +410,15 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                     model,
                     learning_rate=self.learning_rate,
                     total_steps=epochs * steps,
-                    binary_output=self._binary_output,
+                    binary_output=binary_output,
                 )
             targets = (
                 np.eye(len(classes), dtype=np.float32)[y_enc] if one_hot else y_enc
             )
             history: dict = {}
-            self.best_epoch_ = None
-            self._train(model, policy, seed, images, targets, sw, train_idx, val_idx,
-                        epochs, shuffle_rng, history)  # fmt: skip
+            best_epoch = self._train(model, policy, seed, images, targets, sw,
+                                     train_idx, val_idx, epochs, shuffle_rng,
+                                     history)  # fmt: skip
             if base is not None and self.weights is not None and self.fine_tune:
                 base.trainable = True
                 for layer in base._flatten_layers():
@@ -430,17 +428,28 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                     model,
                     learning_rate=self.learning_rate / 10,
                     total_steps=epochs * steps,
-                    binary_output=self._binary_output,
+                    binary_output=binary_output,
                 )
-                self._train(model, policy, seed + 1, images, targets, sw, train_idx,
-                            val_idx, epochs, shuffle_rng, history)  # fmt: skip
+                best_epoch = self._train(model, policy, seed + 1, images, targets,
+                                         sw, train_idx, val_idx, epochs,
+                                         shuffle_rng, history)  # fmt: skip
+        # Only now, all together: a fit that fails leaves the one before whole.
+        self.classes_ = classes
+        self.image_shape_ = image_shape
+        self.n_features_in_ = int(np.prod(image_shape))
+        self._binary_output = binary_output
         self.model_ = model
         self.history_ = history
+        self.best_epoch_ = best_epoch
         return self
 
     def _train(self, model, policy, seed, images, targets, sw, train_idx, val_idx,
                epochs, shuffle_rng, history):  # fmt: skip
-        """Train ``model`` (behind the augmentation layers) for ``epochs``."""
+        """Train ``model`` (behind the augmentation layers) for ``epochs``.
+
+        Returns the epoch whose weights were restored (early stopping on the
+        validation part), or None without one.
+        """
         import keras
 
         trained = model
@@ -484,11 +493,11 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
                 break
         if val_idx is not None:
             best.restore()
-            self.best_epoch_ = best.best_epoch
         if trained is not model:
             # The fitted network keeps the state of the optimizer that trained
             # its weights (behind the augmentation layers).
             model.optimizer = trained.optimizer
+        return best.best_epoch if val_idx is not None else None
 
     def _augmentation_policy(self, image_shape):
         """The checked names of ``augmentation`` for images of ``image_shape``."""

@@ -352,3 +352,25 @@ def test_image_shape_with_a_minus_one_reads_rows_of_any_length(digits):
         KerasImageClassifier(image_shape=(-1, -1), epochs=1).fit(flat, y[:200])
     with pytest.raises(ValueError, match="Reshape your data"):
         clf.predict(flat[0])
+
+
+def test_a_failed_refit_keeps_the_previous_fit_whole(digits):
+    """A fit that fails midway leaves the fitted state of the fit before it."""
+    X, y = digits
+    calls = []
+
+    def breaks_on_refit(input_shape, n_classes):
+        calls.append(input_shape)
+        if len(calls) > 1:
+            raise RuntimeError("out of memory")  # as a failing build or training
+        return tiny_cnn(input_shape, n_classes)
+
+    clf = KerasImageClassifier(model=breaks_on_refit, epochs=1, random_state=0)
+    clf.fit(X[:200], y[:200])
+    before = clf.predict_proba(X[:5])
+    even = y[:200] % 2 == 0
+    with pytest.raises(RuntimeError, match="out of memory"):
+        clf.fit(X[:200][even][:, :4, :4], y[:200][even] // 2)  # 4x4, 5 classes
+    assert clf.classes_.tolist() == list(range(10))
+    assert clf.image_shape_ == (8, 8, 1) and clf.n_features_in_ == 64
+    np.testing.assert_array_equal(clf.predict_proba(X[:5]), before)

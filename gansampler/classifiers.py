@@ -375,7 +375,10 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
         y_enc = encoder.transform(y).astype(np.int64)
         sw = None
         if sample_weight is not None:
-            sw = _check_sample_weight(sample_weight, images, dtype=np.float32)
+            # A negative weight would train the network to be wrong there.
+            sw = _check_sample_weight(
+                sample_weight, images, dtype=np.float32, ensure_non_negative=True
+            )
 
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(MAX_SEED))
@@ -524,6 +527,12 @@ class KerasImageClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"class_weight has labels {unknown} that are not in y "
                 f"(classes: {encoder.classes_.tolist()})."
+            )
+        bad = {k: w for k, w in self.class_weight.items() if not 0 <= float(w) < np.inf}
+        if bad:
+            raise ValueError(
+                f"class_weight has weights {bad} that are negative or not finite; "
+                "each class's weight multiplies its loss and must be >= 0."
             )
         out = {int(k): 1.0 for k in range(n_classes)}
         for label, weight in self.class_weight.items():

@@ -259,6 +259,14 @@ def test_more_errors(fitted, digits):
         KerasImageClassifier(lambda shape, n: "nope", epochs=1).fit(X[:10], y[:10])
     with pytest.raises(ValueError, match="NaN"):
         KerasImageClassifier(epochs=1).fit(np.full((10, 8, 8), np.nan), y[:10])
+    # Negative weights would train the network to be wrong on those images.
+    weights = np.ones(10)
+    weights[3] = -1
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
+        KerasImageClassifier(epochs=1).fit(X[:10], y[:10], sample_weight=weights)
+    for weight in (-2.0, np.inf):
+        with pytest.raises(ValueError, match="negative or not finite"):
+            KerasImageClassifier(class_weight={1: weight}, epochs=1).fit(X[:10], y[:10])
 
 
 def test_keras_sklearn_wrapper_works_in_a_pipeline(digits):

@@ -226,10 +226,13 @@ def _load_dataset(args):
     """(X, y, description) for --dataset."""
     name = args.dataset
     folder = name not in DATASETS and not _is_npz(name)
-    if not folder and args.labels is not None:
-        raise CommandError(
-            f"--labels applies to an image folder given as --dataset, not {name!r}."
-        )
+    if not folder:
+        for flag, value in (("--labels", args.labels), ("--channels", args.channels)):
+            if value is not None:
+                raise CommandError(
+                    f"{flag} applies to an image folder given as --dataset, not "
+                    f"{name!r}."
+                )
     if name == "digits":
         from .datasets import load_imbalanced_digits
 

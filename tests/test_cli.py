@@ -423,6 +423,7 @@ def test_compare_reads_a_folder_with_a_labels_csv(kaggle_folder, tmp_path, capsy
     "argv, expected",
     [
         (["compare", "--labels", "x.csv"], "--labels applies to an image folder"),
+        (["compare", "--channels", "3"], "--channels applies to an image folder"),
         (["compare", "--dataset", "{folder}", "--labels", "/no/such.csv"],
          "--labels /no/such.csv: no such file"),
         (["balance", "{folder}", "--out", "{tmp}/o", "--image-column", "x"],

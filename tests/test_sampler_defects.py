@@ -67,6 +67,17 @@ def test_an_empty_snapshot_dir_is_refused(no_training, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_snapshot_dir_inside_a_file_is_refused(no_training, tmp_path):
+    # Its folder is made when the first class starts, after the pretraining.
+    X, y = _data()
+    (tmp_path / "notes").write_text("mine")
+    with pytest.raises(NotADirectoryError, match="inside .*notes.*not a folder"):
+        DCGANOverSampler(
+            snapshot_dir=tmp_path / "notes" / "snapshots", pretrain=True, **TINY_GAN
+        ).fit_resample(X, y)
+    assert (tmp_path / "notes").read_text() == "mine"
+
+
 def test_snapshot_grids_of_five_channels_show_the_first(tmp_path):
     X, y = _data(channels=5)
     sampler = DCGANOverSampler(

@@ -210,6 +210,17 @@ def check_before_training(sampler, y, plan, settings, fmt):
         raise NotADirectoryError(
             f"snapshot_dir={os.fspath(snapshot_dir)!r} exists and is not a folder."
         )
+    if snapshot_dir is not None:
+        # The folder is made when the first class trains; a file on its path
+        # would stop the fit there.
+        existing = os.path.abspath(snapshot_dir)
+        while not os.path.exists(existing):
+            existing = os.path.dirname(existing)
+        if not os.path.isdir(existing):
+            raise NotADirectoryError(
+                f"snapshot_dir={os.fspath(snapshot_dir)!r} lies inside "
+                f"{existing!r}, which is not a folder."
+            )
     frozen = sampler.freeze_discriminator
     if frozen and any(n_gen for _, _, n_gen in plan):
         trainer_for(settings).trainable_mask(frozen)  # raises if too many

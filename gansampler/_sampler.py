@@ -374,7 +374,12 @@ class DCGANOverSampler(BaseOverSampler):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
         "snapshot_dir": [str, os.PathLike, None],
         "snapshot_every": [Interval(Integral, 1, None, closed="left"), None],
-        "n_jobs": [Integral, None],
+        # joblib gives 0 no meaning; refused here, before any training.
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
         "precision": [StrOptions(set(PRECISIONS))],
         "jit_compile": ["boolean", StrOptions({"auto"})],
         "verbose": ["verbose"],

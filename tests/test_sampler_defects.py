@@ -51,12 +51,31 @@ def test_an_integer_count_of_any_integer_type_is_accepted():
     assert (y_res == 1).sum() == 12
 
 
+def test_n_jobs_0_is_refused_before_the_pretraining(no_training):
+    # joblib refuses n_jobs=0 only when the classes are dispatched, which
+    # came after the pretraining (and the teacher's training).
+    X, y = _data()
+    with pytest.raises(ValueError, match="'n_jobs' parameter"):
+        DCGANOverSampler(n_jobs=0, pretrain=True, **TINY_GAN).fit_resample(X, y)
+
+
 def test_an_empty_snapshot_dir_is_refused(no_training, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     X, y = _data()
     with pytest.raises(ValueError, match="snapshot_dir='' names no folder"):
         DCGANOverSampler(snapshot_dir="").fit_resample(X, y)
     assert os.listdir(tmp_path) == []
+
+
+def test_a_snapshot_dir_inside_a_file_is_refused(no_training, tmp_path):
+    # Its folder is made when the first class starts, after the pretraining.
+    X, y = _data()
+    (tmp_path / "notes").write_text("mine")
+    with pytest.raises(NotADirectoryError, match="inside .*notes.*not a folder"):
+        DCGANOverSampler(
+            snapshot_dir=tmp_path / "notes" / "snapshots", pretrain=True, **TINY_GAN
+        ).fit_resample(X, y)
+    assert (tmp_path / "notes").read_text() == "mine"
 
 
 def test_snapshot_grids_of_five_channels_show_the_first(tmp_path):

@@ -522,6 +522,9 @@ class DCGANOverSampler(BaseOverSampler):
         ]
         settings = gan_settings(self, fmt, self.settings_)
         check_before_training(self, y, plan, settings, fmt)
+        # generate() rebuilds the networks of this fit, whatever set_params
+        # changes afterwards.
+        self._fitted_gan_settings = settings
         if not plan:
             # Nothing to add: return copies, never the caller's own arrays.
             return X.copy(), y.copy()
@@ -730,7 +733,7 @@ class DCGANOverSampler(BaseOverSampler):
         for start in range(0, n_samples, GENERATION_CHUNK):
             size = min(GENERATION_CHUNK, n_samples - start)
             if noise is None:
-                chunk_noise = rng.standard_normal((size, self.latent_dim))
+                chunk_noise = rng.standard_normal((size, trainer.settings.latent_dim))
                 chunk_noise = chunk_noise.astype(np.float32)
             else:
                 chunk_noise = noise[start : start + size]
@@ -787,8 +790,7 @@ class DCGANOverSampler(BaseOverSampler):
                 f"{sorted(self.generators_)!r}."
             )
         seed = check_random_state(random_state).randint(MAX_SEED)
-        fmt = self.data_format_
-        trainer = trainer_for(gan_settings(self, fmt, self.settings_))
+        trainer = trainer_for(self._fitted_gan_settings)
         rng = np.random.default_rng(seed)
         return self._generate(self.generators_[label], int(n_samples), rng, trainer)
 

@@ -159,6 +159,9 @@ def test_history_generators_and_generate(digits):
     np.testing.assert_array_equal(more, sampler.generate(1, 300, random_state=0))
     with pytest.raises(ValueError, match="No generator for class 0"):
         sampler.generate(0, 3)
+    # The fitted generators, not the parameters as they are now.
+    sampler.set_params(latent_dim=sampler.latent_dim + 5, jit_compile=False)
+    np.testing.assert_array_equal(more, sampler.generate(1, 300, random_state=0))
 
 
 def test_verbose_prints_the_article_style_progress(digits, capsys):

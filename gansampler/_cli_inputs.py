@@ -151,6 +151,12 @@ def _load_npz(path, image_size):
         )
     X = to_nhwc(X)
     if image_size is not None and X.shape[1:3] != (image_size, image_size):
+        if X.dtype != np.uint8 and not (0 <= X.min() and X.max() <= 1):
+            raise CommandError(
+                f"--image-size resizes uint8 images or floats in [0, 1]; {path} "
+                f"holds {X.dtype} values in [{X.min():g}, {X.max():g}]. Save "
+                "them as uint8 or scaled to [0, 1], or leave out --image-size."
+            )
         X = resize(X, (image_size, image_size))
     return X, y
 

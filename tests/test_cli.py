@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gansampler._cli_inputs import _load_npz
 from gansampler.cli import main
 from gansampler.datasets import load_image_folder, save_image_folder
 
@@ -193,6 +194,20 @@ def test_npz_without_the_arrays_is_one_line(tmp_path, capsys):
     np.savez(path, x=np.zeros(3))
     assert main(["compare", "--dataset", str(path)]) == 2
     assert "'images'" in one_error_line(capsys)
+
+
+def test_npz_resized_only_from_values_it_can_resize(tmp_path, capsys):
+    # Float pixels of 0-255: resizing would clip them to [0, 1], all white.
+    path = tmp_path / "floats.npz"
+    images = np.random.default_rng(0).uniform(0, 255, (6, 12, 12))
+    np.savez(path, images=images, target=np.arange(6) % 2)
+    assert main(["compare", "--dataset", str(path), "--image-size", "8"]) == 2
+    line = one_error_line(capsys)
+    assert "--image-size" in line and "float64 values in [" in line
+    # In [0, 1] they are resized as they are.
+    np.savez(path, images=images / 255, target=np.arange(6) % 2)
+    X, _ = _load_npz(str(path), 8)
+    assert X.shape == (6, 8, 8, 1) and 0.2 < X.mean() < 0.8
 
 
 def test_elpv_not_installed_is_one_line(monkeypatch, capsys):

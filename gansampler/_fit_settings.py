@@ -51,7 +51,7 @@ def check_counts(sampling_strategy, y):
         if not isinstance(n_new, Integral) or isinstance(n_new, bool | np.bool_):
             target = n_new + np.count_nonzero(y == label)
             raise TypeError(
-                f"sampling_strategy asks for {target!r} samples of class "
+                f"sampling_strategy asks for {target} samples of class "
                 f"{label_text(label)}: sample counts must be integers, as in "
                 "every imbalanced-learn sampler."
             )

@@ -37,7 +37,8 @@ def _data(channels=1, n=(30, 10)):
 def test_a_float_count_is_refused_before_training(no_training, count):
     X, y = _data()
     with pytest.raises(
-        TypeError, match=r"samples of class 1: sample counts must be integers"
+        TypeError,
+        match=rf"asks for {float(count)} samples of class 1: sample counts must",
     ):
         DCGANOverSampler(sampling_strategy={1: count}).fit_resample(X, y)
 

@@ -105,6 +105,10 @@ ENCODER_FILTERS = 16
 REFINE_STEPS = 50
 REFINE_LEARNING_RATE = 0.05
 REFINE_PRIOR_WEIGHT = 1e-3
+# The codes are optimised this many at a time, each part in one batch: every
+# code's objective is its own, and the part bounds the generator's working
+# memory whatever the size of the class.
+REFINE_CHUNK_SIZE = 256
 
 # SMOTE's neighbours: k = min(K_NEIGHBORS, n_class - 1).
 K_NEIGHBORS = 5
@@ -321,9 +325,11 @@ def refine_codes(
     """Codes that make ``samples`` more closely: a few steps of latent optimisation.
 
     Starting from ``codes`` (the encoder's), minimises ``mse(G(z), x) +
-    prior_weight * ||z||^2`` over each sample's own code ``z`` (Adam, full
-    batch, :meth:`keras.Model.fit` on a frozen copy of the generator with
-    the codes as an embedding); the penalty keeps the codes near the prior.
+    prior_weight * ||z||^2`` over each sample's own code ``z`` (Adam,
+    :meth:`keras.Model.fit` on a frozen copy of the generator with the codes
+    as an embedding); the penalty keeps the codes near the prior. The codes
+    are optimised :data:`REFINE_CHUNK_SIZE` at a time, each part in one
+    batch, so that memory stays bounded for a large class.
 
     Parameters
     ----------
@@ -348,26 +354,30 @@ def refine_codes(
     _check_positive_ints(steps=steps)
     samples = np.asarray(samples, np.float32)
     codes = np.asarray(codes, np.float32)
-    n, latent_dim = codes.shape
-    index = keras.Input((), dtype="int32")
-    embedding = layers.Embedding(
-        n,
-        latent_dim,
-        embeddings_initializer=keras.initializers.Constant(codes),
-        activity_regularizer=keras.regularizers.L2(prior_weight),
-    )
-    outputs = _frozen_copy(generator)(embedding(index), training=False)
-    model = keras.Model(index, outputs)
-    _compile(model, learning_rate)
-    model.fit(
-        np.arange(n, dtype=np.int32),
-        samples,
-        batch_size=n,
-        epochs=steps,
-        shuffle=False,
-        verbose=0,
-    )
-    return keras.ops.convert_to_numpy(embedding.embeddings).astype(np.float32)
+    frozen = _frozen_copy(generator)
+    refined = []
+    for start in range(0, len(codes), REFINE_CHUNK_SIZE):
+        part = slice(start, start + REFINE_CHUNK_SIZE)
+        n, latent_dim = codes[part].shape
+        index = keras.Input((), dtype="int32")
+        embedding = layers.Embedding(
+            n,
+            latent_dim,
+            embeddings_initializer=keras.initializers.Constant(codes[part]),
+            activity_regularizer=keras.regularizers.L2(prior_weight),
+        )
+        model = keras.Model(index, frozen(embedding(index), training=False))
+        _compile(model, learning_rate)
+        model.fit(
+            np.arange(n, dtype=np.int32),
+            samples[part],
+            batch_size=n,
+            epochs=steps,
+            shuffle=False,
+            verbose=0,
+        )
+        refined.append(keras.ops.convert_to_numpy(embedding.embeddings))
+    return np.concatenate(refined).astype(np.float32)
 
 
 def encode(encoder, samples, batch_size=256):

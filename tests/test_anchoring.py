@@ -234,3 +234,20 @@ def test_refined_codes_reconstruct_closer(generator, cluster):
         return ((generate(generator, codes) - images) ** 2).mean()
 
     assert error(refined) < 0.5 * error(rough)
+
+
+def test_codes_are_refined_part_by_part_each_on_its_own(
+    generator, cluster, monkeypatch
+):
+    """A class larger than REFINE_CHUNK_SIZE: each code ends where it would
+    have in a part of its own (a code's objective is its own)."""
+    import gansampler._anchoring as anchoring
+
+    _, images = cluster
+    rough = np.zeros((len(images), LATENT_DIM), np.float32)
+    monkeypatch.setattr(anchoring, "REFINE_CHUNK_SIZE", 16)
+    refined = refine_codes(generator, images, rough, steps=5)
+    assert refined.shape == rough.shape and refined.dtype == np.float32
+    last = refine_codes(generator, images[32:], rough[32:], steps=5)
+    np.testing.assert_allclose(refined[32:], last, atol=1e-5)
+    assert not np.allclose(refined, rough)

@@ -259,7 +259,57 @@ def summary(args):
             p = ttest_rel(xa, xb).pvalue
             print(f"| {stage} | {config} | {a} − {b} | {len(common)} | {d.mean():+.3f} "
                   f"| {d.std(ddof=1):.3f} | {p:.3f} |")  # fmt: skip
+    print_against(by)
     print_averages(by)
+
+
+#: The setting the others are compared with: the default network and training.
+REFERENCE = "resnet"
+SCORES = (
+    ("balanced_accuracy", "as is"),
+    ("flips_balanced_accuracy", "test-time flips"),
+)
+
+
+def print_against(by, reference=REFERENCE):
+    """Each setting against ``reference``, and test-time flips against none.
+
+    Paired over the folds both records have, per (stage, resampler): the
+    mean difference in balanced accuracy, its SD over the folds, the folds
+    where the first is higher and the paired t-test's p.
+    """
+    from scipy.stats import ttest_rel
+
+    def row(stage, name, what, a, b, key_a, key_b):
+        common = sorted(f for f in set(a) & set(b) if key_a in a[f] and key_b in b[f])
+        if len(common) < 2:
+            return None
+        xa = np.array([a[f][key_a] for f in common])
+        xb = np.array([b[f][key_b] for f in common])
+        d = xa - xb
+        return (f"| {stage} | {name} | {what} | {len(common)} | {d.mean():+.3f} "
+                f"| {d.std(ddof=1):.3f} | {(d > 0).sum()} | "
+                f"{ttest_rel(xa, xb).pvalue:.3f} |")  # fmt: skip
+
+    lines = []
+    for (stage, config, name), folds in sorted(by.items()):
+        ref = by.get((stage, reference, name))
+        if config != reference and ref is not None:
+            for key, label in SCORES:
+                what = f"{config} − {reference}, {label}"
+                lines.append(row(stage, name, what, folds, ref, key, key))
+        what = f"{config}: test-time flips − as is"
+        as_is, flips = (key for key, _ in SCORES)
+        lines.append(row(stage, name, what, folds, folds, flips, as_is))
+    lines = [line for line in lines if line]
+    if lines:
+        print()
+        print(f"Against {reference} (balanced accuracy, paired over the same folds):")
+        print()
+        print("| stage | resampler | difference | folds | mean | SD | folds higher "
+              "| paired t-test p |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|")
+        print("\n".join(lines))
 
 
 def print_averages(by):

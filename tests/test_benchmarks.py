@@ -466,6 +466,32 @@ def test_classifier_study(script, npz, tmp_path, capsys):
     assert "| inner | none | 2 | 1 | 1.000 | 0.750 | 1.000 |" in capsys.readouterr().out
 
 
+def test_classifier_study_compares_settings_with_the_default(script, tmp_path, capsys):
+    study = script("classifier_study")
+    # resnet_flip beats resnet by 0.1 and 0.2; its test-time flips add 0.05
+    # on both folds.
+    scores = {("resnet", 0): 0.5, ("resnet", 1): 0.4, ("resnet_flip", 0): 0.6,
+              ("resnet_flip", 1): 0.6}  # fmt: skip
+    path = tmp_path / "inner.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"stage": "inner", "fold": fold, "config": config,
+                        "resampler": "none", "balanced_accuracy": score,
+                        "accuracy": score, "flips_balanced_accuracy": score + 0.05,
+                        "flips_accuracy": score, "fit_seconds": 1, "epochs": 1})
+            + "\n"
+            for (config, fold), score in scores.items()
+        )
+    )  # fmt: skip
+    study.main(["summary", str(path)])
+    out = capsys.readouterr().out
+    assert (
+        "| inner | none | resnet_flip − resnet, as is | 2 | +0.150 | 0.071 | 2 |" in out
+    )
+    assert "| inner | none | resnet_flip: test-time flips − as is | 2 | +0.050 |" in out
+    assert "| inner | none | resnet − resnet," not in out
+
+
 def _run(args, **kwargs):
     env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": ""}
     return subprocess.run(

@@ -72,6 +72,10 @@ def configs():
         "resnet_flip": (dict(augmentation="flip"), 1000),
         "resnet_safe": (dict(augmentation=safe), 1000),
         "resnet_flip_safe": (dict(augmentation="flip," + safe), 1000),
+        # The parts of "safe" on their own.
+        "resnet_translation": (dict(augmentation="translation"), 1000),
+        "resnet_intensity": (dict(augmentation="brightness,contrast"), 1000),
+        "resnet_zoom": (dict(augmentation="zoom"), 1000),
         "resnet_flip_u2000": (dict(augmentation="flip"), 2000),
         "resnet_flip_safe_u2000": (dict(augmentation="flip," + safe), 2000),
     }

@@ -74,6 +74,11 @@ def configs():
         "resnet_flip_safe": (dict(augmentation="flip," + safe), 1000),
         # The parts of "safe" on their own.
         "resnet_translation": (dict(augmentation="translation"), 1000),
+        # The same setting; the records of resnet_translation in
+        # results/classifier_study/cpu32 were made when the classifier's
+        # translation filled its border with 0 (black), these since it
+        # mirrors the image into it.
+        "resnet_translation_mirrored": (dict(augmentation="translation"), 1000),
         "resnet_intensity": (dict(augmentation="brightness,contrast"), 1000),
         "resnet_zoom": (dict(augmentation="zoom"), 1000),
         "resnet_flip_u2000": (dict(augmentation="flip"), 2000),

@@ -14,7 +14,8 @@ Policies (names joined by commas, or a tuple of names), applied in order:
     with probability 1/2; a turn by 0, 90, 180 or 270 degrees, equally
     likely (square images only); a shift by a whole number of pixels, up to
     1/8 of the height and of the width in each direction, the border filled
-    with 0. Each batch draws its own. ``keras.layers.RandomRotation`` is not
+    by reflection (DiffAugment fills it with 0, which here would be a black
+    band). Each batch draws its own. ``keras.layers.RandomRotation`` is not
     used (its ``factor`` gives a range of angles and it interpolates between
     pixels), nor ``keras.layers.RandomTranslation`` (with it, Keras trains
     without ``jit_compile`` on JAX, several times slower).
@@ -55,7 +56,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ._transforms import N_RANDOM, TRANSFORMS, pick
+from ._transforms import N_RANDOM, TRANSFORMS, pick, reflected, translation
 from .augment import check_names
 
 __all__ = ["POLICIES", "augmenting_model", "check_policy"]
@@ -173,17 +174,12 @@ class RandomTransform(_RandomLayer):
         u = keras.random.uniform(
             (ops.shape(images)[0], N_RANDOM[self.transform]), seed=self.seed_generator
         )
+        if self.transform == "translation":
+            return translation(images, u, edge=reflected)
         return TRANSFORMS[self.transform](images, u)
 
     def get_config(self):
         return {**super().get_config(), "transform": self.transform}
-
-
-def _reflected(source, size):
-    """Indices ``source`` brought into ``0 .. size - 1`` by mirroring."""
-    period = 2 * size
-    source = ops.mod(source, period)
-    return ops.where(source >= size, period - 1 - source, source)
 
 
 class RandomZoom(_RandomLayer):
@@ -220,7 +216,7 @@ class RandomZoom(_RandomLayer):
             centre = (size - 1) / 2
             out = ops.arange(size, dtype="float32")[None, :]
             source = ops.cast(ops.round(centre + (out - centre) / scale), "int32")
-            images = pick(images, _reflected(source, size), axis)
+            images = pick(images, reflected(source, size), axis)
         return images
 
     def get_config(self):

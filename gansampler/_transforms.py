@@ -9,7 +9,8 @@ apply these functions, so a policy name means the same transform in both:
   images);
 * ``"translation"``: shift by a whole number of pixels, up to 1/8 of the
   height and of the width (rounded half up) in each direction, equally
-  likely, the border filled with 0.
+  likely, the border filled with 0 (DiffAugment) or by reflection (the
+  classifier, ``edge=reflected``).
 
 Each function takes a batch ``(n, H, W, C)`` and its randomness as an
 argument: ``u`` of shape ``(n, N_RANDOM[name])``, uniform numbers in
@@ -20,14 +21,17 @@ pixels (nothing is interpolated).
 The augmentations differ only in where ``u`` comes from. DiffAugment is given
 one ``u`` per call by the trainer and applies the same transform to the real
 and to the generated batch of that call. The classifier's layer draws a new
-``u`` for every batch from its own seed. The value 0 of the border is mid grey
-for the GAN's images in ``[-1, 1]`` and black for the classifier's in
-``[0, 1]``.
+``u`` for every batch from its own seed. The value 0 of DiffAugment's border
+is mid grey for the GAN's images in ``[-1, 1]``; for the classifier's images
+in ``[0, 1]`` it would be black, a dark band that on some images (the dark
+areas of a defective solar cell) is what a class looks like, so the
+classifier's translation mirrors the image into its border instead, as its
+zoom does.
 """
 
 from keras import ops
 
-__all__ = ["N_RANDOM", "TRANSFORMS", "TRANSLATION_RATIO", "pick"]
+__all__ = ["N_RANDOM", "TRANSFORMS", "TRANSLATION_RATIO", "pick", "reflected"]
 
 #: Largest shift of ``"translation"``, as a fraction of the height and width.
 TRANSLATION_RATIO = 1 / 8
@@ -48,19 +52,30 @@ def pick(images, source, axis):
     return ops.einsum("nij,nhjc->nhic", matrix, images)
 
 
-def translation(x, u):
-    """Shift each image by whole pixels, filling with 0.
+def reflected(source, size):
+    """Indices ``source`` brought into ``0 .. size - 1`` by mirroring at the
+    border (``d c b a | a b c d | d c b a``)."""
+    period = 2 * size
+    source = ops.mod(source, period)
+    return ops.where(source >= size, period - 1 - source, source)
+
+
+def translation(x, u, edge=None):
+    """Shift each image by whole pixels, filling with 0 (or by ``edge``).
 
     ``out[i, j] = x[i - dy, j - dx]`` where that lies inside the image, with
     ``dy = floor(u[:, 0] * (2 r + 1)) - r`` for ``r = round(H / 8)`` (half
-    up), and ``dx`` alike from ``u[:, 1]`` and the width.
+    up), and ``dx`` alike from ``u[:, 1]`` and the width. Outside the image,
+    0; or, with ``edge`` (such as :func:`reflected`), the pixel at
+    ``edge(index, size)``.
     """
     for axis in (1, 2):
         size = x.shape[axis]
         reach = int(size * TRANSLATION_RATIO + 0.5)
         shift = ops.floor(u[:, axis - 1] * (2 * reach + 1)) - reach
         rows = ops.arange(size, dtype=shift.dtype)
-        x = pick(x, rows[None, :] - shift[:, None], axis)
+        source = rows[None, :] - shift[:, None]
+        x = pick(x, source if edge is None else edge(source, size), axis)
     return x
 
 

@@ -37,15 +37,18 @@ Policies (names joined by commas, or a tuple of names), applied in order:
 Which policy suits which images: a transformation helps only where it is a
 symmetry of the task, that is where the class of a transformed image is the
 class of the image. ``"brightness"``, ``"contrast"``, ``"translation"`` and
-``"zoom"`` are small and keep the class of almost any photograph, scan or
-digit: the safe choice where the images' symmetries are unknown (the
-classifier's default is no augmentation). ``"flip"`` suits images without
-a left/right or up/down (cells, tissue, textures, solar cells, whose busbars
-stay horizontal under both flips), not digits, letters or faces.
-``"rot90"`` suits only images without any orientation (micrographs of
-cells, aerial tiles); on solar cells it turns the horizontal busbars
-vertical, images the classifier never sees at test time, and it lowered
-balanced accuracy on ELPV from 0.458 to 0.360 (docs/results.md).
+``"zoom"`` are small and keep the class of most photographs, scans and
+digits, but none is free: where the class is read from intensities (dark
+areas of a cell, the density of a lesion), brightness and contrast change
+the evidence, and a border filled with black (as translation's was) adds
+some. The classifier's default is no augmentation; measure a policy inside
+the training folds before using it (docs/classifier_study.md). ``"flip"``
+suits images without a left/right or up/down (cells, tissue, textures,
+solar cells, whose busbars stay horizontal under both flips), not digits,
+letters or faces. ``"rot90"`` suits only images without any orientation
+(micrographs of cells, aerial tiles); on solar cells it turns the
+horizontal busbars vertical, images the classifier never sees at test
+time (docs/results.md has what it cost on ELPV).
 
 Every layer is traced into the compiled training step on each backend.
 """

@@ -40,9 +40,10 @@ class of the image. ``"brightness"``, ``"contrast"``, ``"translation"`` and
 ``"zoom"`` are small and keep the class of most photographs, scans and
 digits, but none is free: where the class is read from intensities (dark
 areas of a cell, the density of a lesion), brightness and contrast change
-the evidence, and a border filled with black (as translation's was) adds
-some. The classifier's default is no augmentation; measure a policy inside
-the training folds before using it (docs/classifier_study.md). ``"flip"``
+the evidence, and where it is read from small details at given places, a
+shift can hide them. The classifier's default is no augmentation; measure
+a policy inside the training folds before using it
+(docs/classifier_study.md). ``"flip"``
 suits images without a left/right or up/down (cells, tissue, textures,
 solar cells, whose busbars stay horizontal under both flips), not digits,
 letters or faces. ``"rot90"`` suits only images without any orientation

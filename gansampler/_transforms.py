@@ -23,10 +23,9 @@ one ``u`` per call by the trainer and applies the same transform to the real
 and to the generated batch of that call. The classifier's layer draws a new
 ``u`` for every batch from its own seed. The value 0 of DiffAugment's border
 is mid grey for the GAN's images in ``[-1, 1]``; for the classifier's images
-in ``[0, 1]`` it would be black, a dark band that on some images (the dark
-areas of a defective solar cell) is what a class looks like, so the
+in ``[0, 1]`` it would be a black band, content no real image has, so the
 classifier's translation mirrors the image into its border instead, as its
-zoom does.
+zoom does and as Keras' ``RandomTranslation`` does by default.
 """
 
 from keras import ops

@@ -40,9 +40,9 @@ from _common import load_dataset, resampler, score_fold  # noqa: E402
 # The classifier's augmentation in the second setting (--augmentation): both
 # flips, which keep a solar cell's busbars horizontal. Of the policies
 # measured inside training folds (docs/classifier_study.md, ELPV 32x32 on
-# the CPU) it lost least; shifts, zoom and brightness/contrast jitter lost
-# about 0.12 balanced accuracy, and quarter turns lowered the earlier final
-# comparison's from 0.458 to 0.360 (docs/results.md).
+# the CPU) it lost least; shifts lost 0.11 balanced accuracy, shifts with
+# zoom and brightness/contrast jitter 0.12, and quarter turns lowered the
+# earlier final comparison's from 0.458 to 0.360 (docs/results.md).
 AUGMENTATION = "flip"
 RESAMPLERS = ("none", "random_over", "smote", "random_under", "dcgan", "dcgan_article")
 

@@ -41,15 +41,15 @@ class of the image. ``"brightness"``, ``"contrast"``, ``"translation"`` and
 digits, but none is free: where the class is read from intensities (dark
 areas of a cell, the density of a lesion), brightness and contrast change
 the evidence, and where it is read from small details at given places, a
-shift can hide them. The classifier's default is no augmentation; measure
-a policy inside the training folds before using it
-(docs/classifier_study.md). ``"flip"``
-suits images without a left/right or up/down (cells, tissue, textures,
-solar cells, whose busbars stay horizontal under both flips), not digits,
-letters or faces. ``"rot90"`` suits only images without any orientation
-(micrographs of cells, aerial tiles); on solar cells it turns the
-horizontal busbars vertical, images the classifier never sees at test
-time (docs/results.md has what it cost on ELPV).
+shift can hide them. The classifier's default is no augmentation; measure a
+policy inside the training folds before using it
+(docs/classifier_study.md). ``"flip"`` suits images without a left/right or
+up/down (cells, tissue, textures, solar cells, whose busbars stay
+horizontal under both flips), not digits, letters or faces. ``"rot90"``
+suits only images without any orientation (micrographs of cells, aerial
+tiles); on solar cells it turns the horizontal busbars vertical, images the
+classifier never sees at test time (docs/results.md has what it cost on
+ELPV).
 
 Every layer is traced into the compiled training step on each backend.
 """

@@ -18,14 +18,15 @@ argument: ``u`` of shape ``(n, N_RANDOM[name])``, uniform numbers in
 train step of every backend, pass gradients to the images and move whole
 pixels (nothing is interpolated).
 
-The augmentations differ only in where ``u`` comes from. DiffAugment is given
-one ``u`` per call by the trainer and applies the same transform to the real
-and to the generated batch of that call. The classifier's layer draws a new
-``u`` for every batch from its own seed. The value 0 of DiffAugment's border
-is mid grey for the GAN's images in ``[-1, 1]``; for the classifier's images
-in ``[0, 1]`` it would be a black band, content no real image has, so the
-classifier's translation mirrors the image into its border instead, as its
-zoom does and as Keras' ``RandomTranslation`` does by default.
+The augmentations differ in where ``u`` comes from and in a shift's border.
+DiffAugment is given one ``u`` per call by the trainer and applies the same
+transform to the real and to the generated batch of that call. The
+classifier's layer draws a new ``u`` for every batch from its own seed. The
+value 0 of DiffAugment's border is mid grey for the GAN's images in
+``[-1, 1]``; for the classifier's images in ``[0, 1]`` it would be a black
+band, content no real image has, so the classifier's translation mirrors the
+image into its border instead, as its zoom does and as Keras'
+``RandomTranslation`` does by default.
 """
 
 from keras import ops

@@ -52,10 +52,12 @@ EOF
 }
 
 together alone 1
-P_BATCH32=$P
-P="$P --batch $WIDE --n-images $((150 * WIDE / 32))"
-together "alone_b$WIDE" 1
-P=$P_BATCH32
+if [ "$WIDE" != 0 ]; then  # WIDE=0 leaves this run out
+  P_BATCH32=$P
+  P="$P --batch $WIDE --n-images $((150 * WIDE / 32))"
+  together "alone_b$WIDE" 1
+  P=$P_BATCH32
+fi
 together shared "$N"
 if [ "${MPS:-0}" = 1 ] && mps_start; then
   together mps "$N"

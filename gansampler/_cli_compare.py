@@ -2,11 +2,12 @@
 
 It runs :func:`~gansampler.evaluation.compare_resamplers`, writes each scored
 fold to ``folds.partial.csv`` as it comes (so that an interrupted run keeps
-them), prints the table with the notes that explain its odd rows (failed
-folds, a classifier left at chance, which differences are beyond the noise of
-the folds, the cheapest resampler that no other beats) and the tests of dcgan
-against the others, and writes the tables, the figure and the grids of
-generated images into ``--out``.
+them; a later run into the same folder moves them to
+``folds.partial.previous.csv`` before it starts), prints the table with the
+notes that explain its odd rows (failed folds, a classifier left at chance,
+which differences are beyond the noise of the folds, the cheapest resampler
+that no other beats) and the tests of dcgan against the others, and writes
+the tables, the figure and the grids of generated images into ``--out``.
 """
 
 import sys
@@ -24,6 +25,7 @@ OUTPUT_FILES = (
     "results.json",
     "comparison.png",
     "folds.partial.csv",
+    "folds.partial.previous.csv",
 )
 
 
@@ -34,7 +36,14 @@ def _run_comparison(args, X, y, what, chosen, classifier, resamplers, out):
     callback = None
     if out is not None:
         partial = out / "folds.partial.csv"
-        partial.unlink(missing_ok=True)
+        if partial.exists():  # an interrupted run's folds: kept, not replaced
+            previous = partial.with_name("folds.partial.previous.csv")
+            partial.replace(previous)
+            _say(
+                f"gansampler: the folds of an earlier, interrupted run are now in "
+                f"{previous}",
+                file=sys.stderr,
+            )
         callback = _partial_results_writer(partial)
 
     start = time.perf_counter()

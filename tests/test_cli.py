@@ -93,6 +93,24 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     assert modes == dict.fromkeys(modes, 0o666 & ~mask)
 
 
+def test_a_rerun_keeps_the_folds_of_an_interrupted_run(elpv_like_npz, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    earlier = "resampler,fold,balanced_accuracy\nnone,0,0.5\n"
+    (out / "folds.partial.csv").write_text(earlier)
+    argv = [
+        "compare", "--dataset", str(elpv_like_npz), "--folds", "2",
+        "--resamplers", "none", "--classifier-epochs", "1", "--verbose", "0",
+        "--out", str(out),
+    ]  # fmt: skip
+    assert main(argv) == 0
+    previous = out / "folds.partial.previous.csv"
+    assert f"interrupted run are now in {previous}" in capsys.readouterr().err
+    assert previous.read_text() == earlier
+    assert not (out / "folds.partial.csv").exists()  # this run ended
+    assert len(pd.read_csv(out / "folds.csv")) == 2
+
+
 def test_partial_results_grow_one_complete_row_at_a_time(tmp_path):
     import csv
 

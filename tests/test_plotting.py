@@ -192,4 +192,3 @@ def test_image_grid_tiles_in_rows_with_white_padding():
     assert grid[3, 4, 0] == 5 and (grid[2] == 255).all()  # the padding row
     floats = image_grid(np.full((1, 2, 2, 3), 0.5), n_columns=1)
     assert floats.dtype == np.uint8 and (floats == 128).all()
-

@@ -187,6 +187,28 @@ def n_held_back(validation_fraction, n_images):
     return n_held if n_held >= 2 else 0
 
 
+def check_snapshot_dir(snapshot_dir):
+    """Refuse a ``snapshot_dir`` that names no folder or cannot become one.
+
+    The folder is made when the first class trains; a file at its path or on
+    the way to it would stop the fit there.
+    """
+    if snapshot_dir is None:
+        return
+    name = os.fspath(snapshot_dir)
+    if not name:
+        raise ValueError(
+            "snapshot_dir='' names no folder; pass a folder for the "
+            "snapshots, or None for none."
+        )
+    path = existing = os.path.abspath(name)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        where = "exists and" if existing == path else f"lies inside {existing!r}, which"
+        raise NotADirectoryError(f"snapshot_dir={name!r} {where} is not a folder.")
+
+
 def check_before_training(sampler, y, plan, settings, fmt):
     """Refuse, before any training, what would fail halfway through a fit.
 
@@ -198,29 +220,7 @@ def check_before_training(sampler, y, plan, settings, fmt):
     check_anchoring(sampler.latent_sampling, y, generated)
     if sampler.select == "teacher" and generated:
         check_teacher_input(fmt, y)
-    snapshot_dir = sampler.snapshot_dir
-    if snapshot_dir is not None and not os.fspath(snapshot_dir):
-        raise ValueError(
-            "snapshot_dir='' names no folder; pass a folder for the "
-            "snapshots, or None for none."
-        )
-    if snapshot_dir is not None and (
-        os.path.exists(snapshot_dir) and not os.path.isdir(snapshot_dir)
-    ):
-        raise NotADirectoryError(
-            f"snapshot_dir={os.fspath(snapshot_dir)!r} exists and is not a folder."
-        )
-    if snapshot_dir is not None:
-        # The folder is made when the first class trains; a file on its path
-        # would stop the fit there.
-        existing = os.path.abspath(snapshot_dir)
-        while not os.path.exists(existing):
-            existing = os.path.dirname(existing)
-        if not os.path.isdir(existing):
-            raise NotADirectoryError(
-                f"snapshot_dir={os.fspath(snapshot_dir)!r} lies inside "
-                f"{existing!r}, which is not a folder."
-            )
+    check_snapshot_dir(sampler.snapshot_dir)
     frozen = sampler.freeze_discriminator
     if frozen and any(n_gen for _, _, n_gen in plan):
         trainer_for(settings).trainable_mask(frozen)  # raises if too many

@@ -7,7 +7,7 @@
 #   choose: the setting of the best mean inner balanced accuracy;
 #   outer: it and the former default x (none, random_over, smote) on 15 folds
 #          (STAGES="inner" stops after the inner stage).
-# MPS=1 runs the processes under CUDA's Multi-Process Service (_gpus.sh).
+# The processes run under CUDA's Multi-Process Service unless MPS=0 (_gpus.sh).
 #
 #   CONFIGS="resnet resnet_flip resnet_safe resnet_flip_safe" RESAMPLERS=none \
 #   STAGES=inner OUT_DIR=study bash benchmarks/classifier_study_gpu.sh
@@ -22,7 +22,7 @@ export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
 S="python3 benchmarks/classifier_study.py"
 # shellcheck source=benchmarks/_gpus.sh
 . "$(dirname "$0")/_gpus.sh"
-[ "${MPS:-0}" = 1 ] && mps_start && trap mps_stop EXIT
+mps_by_default
 i=0
 for fold in 0 1 2 3 4; do
   for config in $CONFIGS; do

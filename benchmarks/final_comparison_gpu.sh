@@ -4,7 +4,7 @@
 # benchmarks/: one process per test fold, spread over the GPUs when there are
 # several, each appending its records to $OUT_DIR/fold_<k>/folds.jsonl as
 # they finish. A run cut short keeps them; FOLDS="..." runs the folds left.
-# MPS=1 runs the processes under CUDA's Multi-Process Service (_gpus.sh).
+# The processes run under CUDA's Multi-Process Service unless MPS=0 (_gpus.sh).
 #
 #   setsid env OUT_DIR=final bash benchmarks/final_comparison_gpu.sh >final.log 2>&1 &
 #   cat final/summary.md                                   # a later call
@@ -16,7 +16,7 @@ mkdir -p "$OUT"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
 # shellcheck source=benchmarks/_gpus.sh
 . "$(dirname "$0")/_gpus.sh"
-[ "${MPS:-0}" = 1 ] && mps_start && trap mps_stop EXIT
+mps_by_default
 for fold in $FOLDS; do
   # shellcheck disable=SC2046,SC2086
   env $(on_gpu "$fold") timeout "${LIMIT_S:-3000}" python3 benchmarks/final_comparison.py \

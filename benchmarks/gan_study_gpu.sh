@@ -5,8 +5,8 @@
 # folds 0-4 of ELPV 64, each split once more (gan_study.py inner_split).
 # Every task appends a JSON line to $OUT_DIR/tasks.jsonl as it finishes, so
 # a run cut short keeps what it did and a later run with --skip-baselines and
-# the configurations left goes on from it. MPS=1 runs the workers under
-# CUDA's Multi-Process Service (_gpus.sh).
+# the configurations left goes on from it. The workers run under CUDA's
+# Multi-Process Service unless MPS=0 (_gpus.sh).
 #
 #   setsid benchmarks/gan_study_gpu.sh >study.log 2>&1 &   # one call
 #   cat $OUT_DIR/tasks.jsonl                                # a later call
@@ -19,7 +19,7 @@ u10k+teacher u10k+mix50 u10k+de+pretrain+smote+teacher"}
 mkdir -p "$OUT"
 # shellcheck source=benchmarks/_gpus.sh
 . "$(dirname "$0")/_gpus.sh"
-[ "${MPS:-0}" = 1 ] && mps_start && trap mps_stop EXIT
+mps_by_default
 export XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1 TF_CPP_MIN_LOG_LEVEL=3
 # shellcheck disable=SC2086
 timeout "${LIMIT_S:-3000}" python3 benchmarks/gan_study.py run --dataset "$DATA" \

@@ -196,36 +196,48 @@ def test_shell_scripts_pin_processes_round_robin(tmp_path, gpus, expected):
     assert out.stdout.strip() == expected
 
 
-def test_shell_scripts_run_under_mps_when_asked(tmp_path):
-    """MPS=1: the daemon starts before the work and is told to quit at exit."""
+@pytest.mark.parametrize("running", [False, True])
+def test_study_scripts_run_under_mps_unless_turned_off(tmp_path, running):
+    """mps_by_default: the daemon starts before the work and quits at exit;
+    one that runs already is shared and left running; MPS=0 uses none."""
     log = tmp_path / "calls"
     fake = tmp_path / "nvidia-cuda-mps-control"
-    fake.write_text(f'#!/bin/sh\necho "args:$* stdin:$(cat)" >>{log}\n')
+    # A running daemon: '-d' fails (as the real one does), a query answers.
+    start_fails = 'case "$*" in -d) exit 1;; esac\n' if running else ""
+    fake.write_text(f'#!/bin/sh\necho "args:$* stdin:$(cat)" >>{log}\n{start_fails}')
     fake.chmod(0o755)
     helper = Path(__file__).parents[1] / "benchmarks" / "_gpus.sh"
     script = (
-        f'. "{helper}"; [ "${{MPS:-0}}" = 1 ] && mps_start && trap mps_stop EXIT; '
-        f'echo "work pipe=$CUDA_MPS_PIPE_DIRECTORY" >>{log}'
+        f'. "{helper}"; mps_by_default; '
+        f'echo "work pipe=${{CUDA_MPS_PIPE_DIRECTORY:-none}}" >>{log}'
     )
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
-    env["CUDA_MPS_PIPE_DIRECTORY"] = str(tmp_path / "pipe")
+    env.pop("MPS", None)
+    env.pop("CUDA_MPS_PIPE_DIRECTORY", None)
     env["CUDA_MPS_LOG_DIRECTORY"] = str(tmp_path / "log")
-    subprocess.run(
-        ["bash", "-c", script],
-        env={**env, "MPS": "1"},
-        stdin=subprocess.DEVNULL,
-        check=True,
-    )
-    assert log.read_text().splitlines() == [
-        "args:-d stdin:",
-        f"work pipe={tmp_path / 'pipe'}",
-        "args: stdin:quit",
-    ]
-    log.unlink()
-    subprocess.run(
-        ["bash", "-c", script], env=env, stdin=subprocess.DEVNULL, check=True
-    )
-    assert log.read_text().splitlines() == [f"work pipe={tmp_path / 'pipe'}"]
+
+    def run(**extra):
+        subprocess.run(
+            ["bash", "-c", script],
+            env={**env, **extra},
+            stdin=subprocess.DEVNULL,
+            check=True,
+        )
+        calls = log.read_text().splitlines()
+        log.unlink()
+        return calls
+
+    pipe = str(tmp_path / "pipe")
+    calls = run(CUDA_MPS_PIPE_DIRECTORY=pipe)
+    if running:
+        assert calls == [
+            "args:-d stdin:",
+            "args: stdin:get_server_list",
+            f"work pipe={pipe}",
+        ]  # shared, never told to quit
+    else:
+        assert calls == ["args:-d stdin:", f"work pipe={pipe}", "args: stdin:quit"]
+    assert run(MPS="0") == ["work pipe=none"]
 
 
 def test_final_comparison(script, npz, tmp_path, capsys):

@@ -72,7 +72,10 @@ ALL = dict(
 # The first study ran at the budget of its day, 1,000 updates, where 'auto'
 # gives no DiffAugment and no generator average; pinned so that its
 # configurations keep their meaning on a GPU, whose 'auto' budget is now long.
-FIRST_STUDY = {"updates": 1000, **SHORT_TRAINING}
+# Every new sample generated, as the sampler did then: a configuration
+# mixes in copies only where it says so (the "mix" ones).
+ALL_GENERATED = {"generated_fraction": 1.0}
+FIRST_STUDY = {"updates": 1000, **SHORT_TRAINING, **ALL_GENERATED}
 CONFIGS = {
     "article": dict(ARTICLE),
     "article+resize": {**ARTICLE, "upsampling": "resize"},
@@ -145,7 +148,12 @@ SCALE = {
         "select": "teacher",
     },
 }
-CONFIGS.update({name: {**SHORT_TRAINING, **config} for name, config in SCALE.items()})
+CONFIGS.update(
+    {
+        name: {**SHORT_TRAINING, **ALL_GENERATED, **config}
+        for name, config in SCALE.items()
+    }
+)
 BASELINES = ("none", "random_over", "smote")
 # Digits have an orientation: no flips or rotations there.
 NOT_FOR_DIGITS = ("all+flip_rot90",)

@@ -91,8 +91,10 @@ figure = plot_image_grid(X[y == "scratch"], n_columns=12, title="real scratches"
 # Generating the missing defects
 # ------------------------------
 # The sampler takes the uint8 images as they are and returns uint8 images in
-# 0-255. The labels may be strings.
-sampler = DCGANOverSampler(updates=300, random_state=0)
+# 0-255. The labels may be strings. ``generated_fraction=1.0`` makes every new
+# image a generated one (by default half are copies of real ones), so that the
+# new images can be looked at and written out.
+sampler = DCGANOverSampler(updates=300, generated_fraction=1.0, random_state=0)
 X_res, y_res = sampler.fit_resample(X, y)
 print(X_res.dtype, sorted(Counter(y_res.tolist()).items()))
 

@@ -48,7 +48,8 @@ print(sorted(Counter(y_res.tolist()).items()))
 
 # %%
 # The output keeps the input's layout, dtype and value range, and the original
-# images come first, unchanged; the generated ones follow, class by class.
+# images come first, unchanged; the new ones follow, class by class: half of
+# them generated, half copies of the class's own images (``generated_fraction``).
 # ``sampling_strategy_`` says how many images each class received.
 assert (X_res[: len(X)] == X).all()
 print({int(k): int(v) for k, v in sampler.sampling_strategy_.items()})
@@ -61,9 +62,7 @@ counts_after = Counter(y_res.tolist())
 classes = sorted(counts_before)
 
 fig, ax = plt.subplots(figsize=(7, 3), layout="constrained")
-ax.bar(
-    classes, [counts_after[c] for c in classes], color="tab:orange", label="generated"
-)
+ax.bar(classes, [counts_after[c] for c in classes], color="tab:orange", label="added")
 ax.bar(classes, [counts_before[c] for c in classes], color="tab:blue", label="real")
 ax.set_xticks(classes)
 ax.set_xlabel("digit")

@@ -55,17 +55,16 @@ class DCGANOverSampler(BaseOverSampler):
 
     For each class that ``sampling_strategy`` asks to grow, ``fit_resample``
     trains a deep convolutional GAN on that class's images, then appends as
-    many generated images as requested (or, with ``generated_fraction``
-    below 1, generated images and copies of the class's own images). The
-    defaults follow the article "Conquer class-imbalanced dataset issues
-    using GANs" (strided convolutions, batch normalisation, Adam with separate
-    learning rates, one discriminator update on an all-real and one on an
-    all-fake batch per generator update) with the change the project's study
-    chose inside training folds: a generator that upsamples by resizing and
-    convolving, which leaves no checkerboard pattern (docs/gan_study.md). The
-    article's own recipe is one preset away:
-    ``DCGANOverSampler(**gansampler.recipes.ARTICLE)``. ``settings_`` shows
-    every setting a fit used.
+    many new images as requested: by default half generated and half copies
+    of the class's own images (``generated_fraction``). The defaults follow
+    the article "Conquer class-imbalanced dataset issues using GANs" (strided
+    convolutions, batch normalisation, Adam with separate learning rates, one
+    discriminator update on an all-real and one on an all-fake batch per
+    generator update) with what the project's study chose inside training
+    folds (:mod:`gansampler.recipes`): resize-and-convolve upsampling,
+    DiffAugment and a generator average for long trainings, and the mix with
+    copies. ``DCGANOverSampler(**gansampler.recipes.ARTICLE)`` is the
+    article's recipe. ``settings_`` shows every setting a fit used.
 
     Images may be given as ``(n, H, W, C)``, ``(n, H, W)``, or flattened
     ``(n, H*W*C)`` together with ``image_shape``; the output has the same
@@ -172,10 +171,11 @@ class DCGANOverSampler(BaseOverSampler):
         With ``pretrain=True``, the number of the discriminator's first blocks
         (convolutions with what follows them) kept frozen while fine-tuning
         (FreezeD); without it, only 0 is accepted.
-    generated_fraction : float, default=1.0
-        Share of each class's new samples that is generated; the rest are
-        copies of the class's own samples drawn at random, as random
-        over-sampling draws them. 0 trains no GAN.
+    generated_fraction : float, default=0.5
+        Share of each class's new samples that is generated (rounded to a
+        whole number per class); the rest are copies of the class's own
+        samples drawn at random, as random over-sampling draws them. 1
+        generates every new sample, as the article does; 0 trains no GAN.
     validation_fraction : float or None, default=0.2
         Share of each class's images held back from training to choose its
         generator: the generator is scored at each checkpoint (about ten per

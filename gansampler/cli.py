@@ -313,13 +313,20 @@ def _balance(args):
     if len(np.unique(y)) < 2:
         raise CommandError(f"{source} holds a single class; nothing to balance.")
     class_folders(y)  # labels that cannot name a folder fail now, not after training
+    params = {"generated_fraction": 1.0, **_gan_params(args.gan_param, "balance")}
+    if params["generated_fraction"] != 1:
+        raise CommandError(
+            "--gan-param generated_fraction: balance writes generated images "
+            "only (the copies a smaller fraction adds are the folder's own "
+            "images); leave it out."
+        )
     sampler = DCGANOverSampler(
         sampling_strategy=_class_strategy(args.sampling_strategy, y),
         updates=args.updates,
         precision=args.precision,
         random_state=args.random_state,
         verbose=args.verbose,
-        **_gan_params(args.gan_param, "balance"),
+        **params,
     )
     with _output_folder(out):
         start = time.perf_counter()
@@ -354,7 +361,10 @@ def _demo(args):
     X, y = load_imbalanced_digits(return_X_y=True, random_state=args.random_state)
     _say(f"Imbalanced digits: {len(X)} images of 8x8, class counts {_counts(y)}")
     sampler = DCGANOverSampler(
-        updates=args.updates, random_state=args.random_state, verbose=args.verbose
+        updates=args.updates,
+        generated_fraction=1.0,  # the demo shows generated images only
+        random_state=args.random_state,
+        verbose=args.verbose,
     )
     grids = _grid_names(np.unique(y))
     with _output_folder(out, grids.values()):

@@ -153,6 +153,10 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     assert data.images.shape == (14, 8, 8, 1)
     assert set(data.target.tolist()) == {"dog"}
     assert not (out / "cat").exists()
+    # Generated, every one: none is a copy of a real image (the sampler's
+    # default generated_fraction would make half of them copies).
+    real = {image.tobytes() for image in X}
+    assert not any(image.tobytes() in real for image in data.images)
     # Files and folders get the permissions the umask gives (not 0600).
     mask = os.umask(0o022)
     os.umask(mask)
@@ -164,6 +168,16 @@ def test_balance_writes_only_generated_images_and_refuses_to_overwrite(
     assert status == 2
     assert "not empty" in one_error_line(capsys)
     assert sorted(p.stat().st_mtime_ns for p in out.rglob("*.png")) == before
+
+
+def test_balance_refuses_a_generated_fraction_below_one(tmp_path, capsys):
+    source = tmp_path / "images"
+    X = np.zeros((12, 8, 8, 1), dtype=np.uint8)
+    save_image_folder(X, np.array(["cat"] * 9 + ["dog"] * 3), source)
+    argv = ["balance", str(source), "--out", str(tmp_path / "out")]
+    assert main([*argv, "--gan-param", "generated_fraction=0.5"]) == 2
+    assert "balance writes generated images only" in one_error_line(capsys)
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(

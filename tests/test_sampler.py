@@ -344,7 +344,7 @@ def test_teacher_selection_keeps_accepted_images_and_fills_with_copies(
     monkeypatch.setattr(sampler_module, "Teacher", teacher)
     X, y = digits
     params = dict(FAST, updates=100, sampling_strategy={1: 40}, random_state=0)
-    sampler = DCGANOverSampler(**params, select="teacher")
+    sampler = DCGANOverSampler(**params, generated_fraction=1.0, select="teacher")
     X_res, y_res = sampler.fit_resample(X, y)
     new = X_res[len(X) :]
     record = sampler.selection_[1]

@@ -90,7 +90,9 @@ def test_fewer_parameters_than_before():
 
 
 # ------------------------------------------------------------ the preset
-def test_the_article_preset_is_the_defaults_with_transposed_convolutions(data):
+def test_the_article_preset_is_the_defaults_with_transposed_convolutions_all_generated(
+    data,
+):
     X, y = data
     default = DCGANOverSampler(updates=1, random_state=0, **TINY_GAN)
     article = DCGANOverSampler(**ARTICLE, updates=1, random_state=0, **TINY_GAN)
@@ -99,7 +101,9 @@ def test_the_article_preset_is_the_defaults_with_transposed_convolutions(data):
     differ = {
         k for k in default.settings_ if default.settings_[k] != article.settings_[k]
     }
-    assert differ == {"upsampling"}
+    assert differ == {"upsampling", "generated_fraction"}
+    assert article.settings_["generated_fraction"] == 1.0
+    assert default.settings_["generated_fraction"] == 0.5
     assert article.settings_["upsampling"] == "transposed"
     assert default.settings_["upsampling"] == "resize"
     # The preset reaches the networks.
@@ -207,7 +211,12 @@ def test_long_trainings_get_the_data_efficient_techniques(monkeypatch, data):
     # The article's recipe has neither technique at any budget.
     article, _ = fitted(**ARTICLE, updates=3)
     differ = {k for k in long.settings_ if long.settings_[k] != article.settings_[k]}
-    assert differ == {"upsampling", "augmentation", "generator_ema"}
+    assert differ == {
+        "upsampling",
+        "augmentation",
+        "generator_ema",
+        "generated_fraction",
+    }
     assert article.settings_["augmentation"] == ()
     assert article.settings_["generator_ema"] == 0.0
 

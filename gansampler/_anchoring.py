@@ -75,6 +75,7 @@ __all__ = [
     "anchored_noise",
     "build_encoder",
     "check_anchoring",
+    "class_anchored_noise",
     "encode",
     "hidden_features",
     "reconstruction_report",
@@ -535,6 +536,31 @@ def reconstruction_report(
             {f"feature_{name}": value for name, value in _distances(*mapped).items()}
         )
     return {**report, "n_samples": len(samples), "n_prior": int(n_prior)}
+
+
+def class_anchored_noise(
+    generator, discriminator, anchors, n_samples, rng, seed, sample
+):
+    """Noise for ``n_samples`` images anchored on ``anchors``, and its report.
+
+    The steps of the module's docstring for one class: an encoder trained on
+    the generator's samples (``sample(noise)`` makes them), each real image's
+    code refined, then codes interpolated between neighbours. ``anchors`` are
+    the class's real images in the generator's range; ``discriminator``, the
+    class's trained network, gives the features in which
+    :func:`reconstruction_report` also measures. Returns ``(noise, report)``.
+    """
+    encoder = train_encoder(generator, seed, sample=sample)
+    codes = refine_codes(generator, anchors, encode(encoder, anchors))
+    report = reconstruction_report(
+        generator,
+        codes,
+        anchors,
+        np.random.default_rng((seed, 2)),
+        sample=sample,
+        features=hidden_features(discriminator),
+    )
+    return anchored_noise(codes, n_samples, rng), report
 
 
 def hidden_features(discriminator, chunk=256):

@@ -15,15 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 from sklearn_compat.utils.validation import validate_data
 
 from . import _images
-from ._anchoring import (
-    LATENT_SAMPLINGS,
-    anchored_noise,
-    encode,
-    hidden_features,
-    reconstruction_report,
-    refine_codes,
-    train_encoder,
-)
+from ._anchoring import LATENT_SAMPLINGS, class_anchored_noise
 from ._fit_settings import (
     check_before_training,
     check_counts,
@@ -681,44 +673,19 @@ class DCGANOverSampler(BaseOverSampler):
             monitor.restore_best(generator)
             noise, anchoring = None, None
             if self.latent_sampling == "smote":
-                noise, anchoring = self._anchored_noise(
-                    generator,
-                    discriminator,
-                    images,
-                    held_back,
-                    n_new,
-                    rng,
-                    seed,
-                    trainer,
+                # The trained discriminator, whose features the report uses.
+                trainer.save(None, discriminator)
+                anchors = images
+                if held_back is not images:
+                    anchors = np.concatenate([images, held_back])
+                sample = partial(trainer.generate, generator)
+                noise, anchoring = class_anchored_noise(
+                    generator, discriminator, anchors, n_new, rng, seed, sample
                 )
             samples = self._generate(
                 generator, n_new, rng, trainer, noise, raw=self.select == "teacher"
             )
             return generator, history, monitor.report(), samples, anchoring
-
-    def _anchored_noise(
-        self, generator, discriminator, images, held_back, n_new, rng, seed, trainer
-    ):
-        """Noise between the codes of the class's real images, and its report.
-
-        ``discriminator`` is the class's network as built; it receives the
-        trained weights, whose features the report measures in.
-        """
-        anchors = images if held_back is images else np.concatenate([images, held_back])
-        sample = partial(trainer.generate, generator)
-        encoder = train_encoder(generator, seed, sample=sample)
-        codes = refine_codes(generator, anchors, encode(encoder, anchors))
-        # The discriminator's weights only: ``generator`` keeps those chosen.
-        trainer.save(None, discriminator)
-        report = reconstruction_report(
-            generator,
-            codes,
-            anchors,
-            np.random.default_rng((seed, 2)),
-            sample=sample,
-            features=hidden_features(discriminator),
-        )
-        return anchored_noise(codes, n_new, rng), report
 
     def _generate(self, generator, n_samples, rng, trainer, noise=None, raw=False):
         # Chunk by chunk into one preallocated array: the peak memory is the

@@ -300,16 +300,18 @@ def test_anchored_sampling_generates_between_the_classs_real_images(
 ):
     import functools
 
-    import gansampler._sampler as sampler_module
+    import gansampler._anchoring as anchoring_module
 
     # A shorter encoder training than the sampler's, for the test's time.
     monkeypatch.setattr(
-        sampler_module,
+        anchoring_module,
         "train_encoder",
-        functools.partial(sampler_module.train_encoder, steps=100),
+        functools.partial(anchoring_module.train_encoder, steps=100),
     )
     X, y = digits
+    # Every new image generated: copies would sit on the real images.
     params = dict(FAST, updates=100, sampling_strategy={1: 60}, random_state=0)
+    params["generated_fraction"] = 1.0
     plain = DCGANOverSampler(**params)
     prior = plain.fit_resample(X, y)[0][len(X) :]
     sampler = DCGANOverSampler(**params, latent_sampling="smote")

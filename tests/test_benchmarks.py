@@ -295,6 +295,9 @@ def test_gan_study(script, npz, tmp_path, capsys):
         assert "auto" not in (params["augmentation"], params["generator_ema"]), name
         if name in study.SCALE:
             assert ("+de" in name) == bool(params["generator_ema"]), name
+        # Copies mixed in only where the name says so, whatever the default.
+        assert ("mix50" in name) == (params["generated_fraction"] == 0.5), name
+        assert params["generated_fraction"] in (0.5, 1.0), name
     log = tmp_path / "tasks.jsonl"
     log.write_text("".join(json.dumps(r) + "\n" for r in records))
     study.main(["summary", str(log)])

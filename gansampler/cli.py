@@ -223,6 +223,7 @@ def _compare(args):
             f"--folds {chosen['folds']}."
         )
     min_train = int(class_counts.min() * (chosen["folds"] - 1) // chosen["folds"])
+    gan_params = _gan_params(args.gan_param)
     resamplers = default_resamplers(
         names,
         random_state=args.random_state,
@@ -230,7 +231,7 @@ def _compare(args):
         gan_params={
             "updates": chosen["updates"],
             "precision": args.precision,
-            **_gan_params(args.gan_param),
+            **gan_params,
         },
     )
     classifier = KerasImageClassifier(
@@ -251,7 +252,8 @@ def _compare(args):
         f"repeat(s), resampling inside the training folds only; the same "
         f"classifier (KerasImageClassifier, {chosen['classifier_epochs']!r} "
         f"epochs{augmented}) behind every resampler; DCGAN updates per class "
-        f"{chosen['updates']!r}, precision {args.precision}.",
+        f"{chosen['updates']!r}, precision {args.precision}, "
+        f"{_generated_share(gan_params)}.",
     )
 
     if out is None:
@@ -259,6 +261,16 @@ def _compare(args):
     grids = _grid_names(np.unique(y)) if "dcgan" in names else {}
     with _output_folder(out, [*OUTPUT_FILES, *grids.values()]):
         return _run_comparison(args, X, y, what, chosen, classifier, resamplers, out)
+
+
+def _generated_share(gan_params):
+    """How the dcgan resampler's new images are made, in words."""
+    from .recipes import DEFAULTS
+
+    fraction = gan_params.get("generated_fraction", DEFAULTS["generated_fraction"])
+    if fraction == 1:
+        return "every new image generated"
+    return f"{fraction:.0%} of the new images generated, the rest copies"
 
 
 def _classifier_augmentation(policy, X):

@@ -59,6 +59,7 @@ def test_compare_writes_table_plot_and_grids(elpv_like_npz, tmp_path, capsys):
     for name in ("none", "random_over", "dcgan"):
         assert any(line.startswith(name) for line in captured.out.splitlines())
     assert "Defaults used" not in captured.out  # every default was overridden
+    assert "50% of the new images generated, the rest copies." in captured.out
     # Under the table: which differences are beyond the noise, and the cheapest
     # resampler that no other beats.
     out_lines = captured.out.splitlines()
@@ -219,6 +220,14 @@ def test_gan_params_are_parsed_as_python_literals():
         "batch_norm": False,
     }
     assert _gan_params(None) == {}
+
+
+def test_the_protocol_line_says_how_the_new_images_are_made():
+    from gansampler.cli import _generated_share
+
+    assert _generated_share({}) == "50% of the new images generated, the rest copies"
+    assert _generated_share({"generated_fraction": 1.0}) == "every new image generated"
+    assert _generated_share({"generated_fraction": 0.25}).startswith("25% ")
 
 
 def test_npz_without_the_arrays_is_one_line(tmp_path, capsys):

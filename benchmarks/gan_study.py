@@ -132,6 +132,8 @@ SCALE = {
     "u10k+teacher": {"updates": 10000, "select": "teacher"},
     "u10k+mix50": {"updates": 10000, "generated_fraction": 0.5},
     "u10k+de+mix50": {"updates": 10000, **DE, "generated_fraction": 0.5},
+    # The GPU's default at three times its budget.
+    "u30k+de+mix50": {"updates": 30000, **DE, "generated_fraction": 0.5},
     "u10k+de+pretrain+smote+teacher": {
         "updates": 10000,
         **DE,

@@ -67,6 +67,9 @@ __all__ = ["POLICIES", "augmenting_model", "check_policy"]
 
 POLICIES = ("flip", "rot90", "translation", "zoom", "brightness", "contrast")
 
+#: The shared transforms of the policies: DiffAugment's, with a shifted
+#: image's border filled by reflection instead of 0.
+SHARED_TRANSFORMS = {**TRANSFORMS, "translation": partial(translation, edge=reflected)}
 #: Zoom factors are drawn between 1 - ZOOM and 1 + ZOOM.
 ZOOM = 0.1
 #: Largest brightness change, as a fraction of each image's range.
@@ -178,9 +181,7 @@ class RandomTransform(_RandomLayer):
         u = keras.random.uniform(
             (ops.shape(images)[0], N_RANDOM[self.transform]), seed=self.seed_generator
         )
-        if self.transform == "translation":
-            return translation(images, u, edge=reflected)
-        return TRANSFORMS[self.transform](images, u)
+        return SHARED_TRANSFORMS[self.transform](images, u)
 
     def get_config(self):
         return {**super().get_config(), "transform": self.transform}
@@ -276,7 +277,7 @@ class RandomBrightnessContrast(_RandomLayer):
 def _layers(names, seed):
     """The augmentation layers of ``names``, each with its own seed."""
     make = {
-        **{name: partial(RandomTransform, name) for name in TRANSFORMS},
+        **{name: partial(RandomTransform, name) for name in SHARED_TRANSFORMS},
         "zoom": lambda s: RandomZoom(ZOOM, seed=s),
         "brightness": lambda s: RandomBrightnessContrast("brightness", BRIGHTNESS, s),
         "contrast": lambda s: RandomBrightnessContrast("contrast", CONTRAST, s),

@@ -384,3 +384,78 @@ def _grid_names(labels):
 
 def _counts(y):
     return dict(sorted(Counter(y.tolist()).items()))
+
+
+# ------------------------------------------------------------------ parameters
+#: The DCGANOverSampler parameters that have an option of their own, per
+#: command; --gan-param sets the others.
+SAMPLER_OPTIONS = {
+    "compare": ("updates", "precision", "random_state", "verbose"),
+    "balance": ("updates", "precision", "random_state", "verbose", "sampling_strategy"),
+}
+
+
+def _gan_param_names(command):
+    """The DCGANOverSampler parameters that ``--gan-param`` sets in ``command``."""
+    from ._sampler import DCGANOverSampler
+
+    return set(DCGANOverSampler().get_params()) - set(SAMPLER_OPTIONS[command])
+
+
+def _literal_params(settings, option, allowed, own_options):
+    """``["name=value", ...]`` as parameters, each value a Python literal if it
+    reads as one; a name outside ``allowed`` is refused naming ``option``."""
+    import ast
+
+    params = {}
+    for setting in settings or ():
+        name, sep, text = setting.partition("=")
+        name = name.strip()
+        if not sep or name not in allowed:
+            own = ", ".join(f"--{n.replace('_', '-')}" for n in own_options)
+            raise CommandError(
+                f"{option} {setting!r}: expected NAME=VALUE with NAME one of "
+                f"{', '.join(sorted(allowed))} ({own} have their own options)."
+            )
+        try:
+            params[name] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            params[name] = text.strip()
+    return params
+
+
+def _gan_params(settings, command="compare"):
+    """``["d_learning_rate=2e-4", ...]`` as DCGANOverSampler parameters."""
+    from ._sampler import DCGANOverSampler
+
+    params = _literal_params(
+        settings, "--gan-param", _gan_param_names(command), SAMPLER_OPTIONS[command]
+    )
+    try:
+        DCGANOverSampler(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"--gan-param: {exc}") from None
+    return params
+
+
+#: The KerasImageClassifier parameters that have an option of their own in
+#: compare; --classifier-param sets the others.
+CLASSIFIER_OPTIONS = ("epochs", "batch_size", "augmentation", "random_state")
+
+
+def _classifier_params(settings):
+    """``["backbone=resnet50", ...]`` as KerasImageClassifier parameters."""
+    from .classifiers import KerasImageClassifier
+
+    allowed = set(KerasImageClassifier().get_params()) - {
+        *CLASSIFIER_OPTIONS,
+        "image_shape",
+        "model",
+    }
+    own = ("classifier_epochs", "batch_size", "classifier_augmentation", "random_state")
+    params = _literal_params(settings, "--classifier-param", allowed, own)
+    try:
+        KerasImageClassifier(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise CommandError(f"--classifier-param: {exc}") from None
+    return params

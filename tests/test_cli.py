@@ -115,7 +115,7 @@ def test_a_rerun_keeps_the_folds_of_an_interrupted_run(elpv_like_npz, tmp_path, 
 def test_partial_results_grow_one_complete_row_at_a_time(tmp_path):
     import csv
 
-    from gansampler.cli import _partial_results_writer
+    from gansampler._cli_compare import _partial_results_writer
 
     path = tmp_path / "folds.partial.csv"
     records = [
@@ -210,7 +210,7 @@ def test_errors_are_one_line(argv, expected, capsys):
 
 
 def test_gan_params_are_parsed_as_python_literals():
-    from gansampler.cli import _gan_params
+    from gansampler._cli_inputs import _gan_params
 
     assert _gan_params(
         ["d_learning_rate=2e-4", "architecture=seed", "batch_norm=False"]
@@ -223,7 +223,7 @@ def test_gan_params_are_parsed_as_python_literals():
 
 
 def test_the_protocol_line_says_how_the_new_images_are_made():
-    from gansampler.cli import _generated_share
+    from gansampler._cli_compare import _generated_share
 
     assert _generated_share({}) == "50% of the new images generated, the rest copies"
     assert _generated_share({"generated_fraction": 1.0}) == "every new image generated"
@@ -903,7 +903,7 @@ def test_compare_prints_which_folds_failed_and_why(elpv_like_npz, monkeypatch, c
 
 
 def test_classifier_params_are_parsed_and_checked(capsys):
-    from gansampler.cli import _classifier_params
+    from gansampler._cli_inputs import _classifier_params
 
     assert _classifier_params(["validation_split=0.1", "backbone=resnet50"]) == {
         "validation_split": 0.1,

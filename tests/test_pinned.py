@@ -104,10 +104,19 @@ def test_outputs_for_a_fixed_random_state_are_unchanged(case):
 # schedule and label smoothing, and validation_split now stops training early
 # (best weights restored). The former default (plain CNN, Adam) stays reachable
 # with a compiled model (see build_default_cnn). Recorded before: 2026-12-01,
-# commit 2734690. The tolerances below were measured with that former network,
-# whose pins came from another CPU (module docstring); the residual network's
-# rounding on another CPU is not measured yet: run benchmarks/pinned_drift.py
-# on a new kind of machine before moving them.
+# commit 2734690. Their rounding on another CPU (benchmarks/pinned_drift.py,
+# docs/reliability.md): on a Zen 4 CPU with AVX-512 (2026-12-05) the
+# residual network's five epochs on 300 digits turned one training image's
+# prediction in one epoch (accuracy 1/300 = 3.3e-3), which moved the
+# probabilities by up to 3.3e-3 and the loss by 3.3e-4; another random_state
+# moves them by >= 0.25 and 0.18. The validation case moved by at most 3.2e-5
+# and 7.4e-6 on three CPUs; another random_state by >= 0.069. Each tolerance
+# sits about ten times above its rounding and several times below its seed
+# change.
+CLASSIFIER_TOLERANCE = {
+    "default_cnn": {"proba": 3e-2, "history": 1e-2},
+    "validation_balanced": {"proba": 3e-4, "history": 1e-4},
+}
 PINNED_CLASSIFIER = json.loads(
     (Path(__file__).parent / "data" / "pinned_classifier.json").read_text()
 )
@@ -138,10 +147,12 @@ def test_classifier_outputs_for_a_fixed_random_state_are_unchanged(case):
 
     params, X, y, X_test = _classifier_cases()[case]
     clf = KerasImageClassifier(**params).fit(X, y)
-    want = PINNED_CLASSIFIER[case]
-    # Rounding on another CPU moved a probability by up to 3.2e-5 and a logged
-    # loss or accuracy by up to 7.4e-6; another seed moves them by >= 0.069.
-    np.testing.assert_allclose(clf.predict_proba(X_test), want["proba"], atol=3e-4)
+    want, atol = PINNED_CLASSIFIER[case], CLASSIFIER_TOLERANCE[case]
+    np.testing.assert_allclose(
+        clf.predict_proba(X_test), want["proba"], atol=atol["proba"]
+    )
     assert sorted(clf.history_) == sorted(want["history"])
     for name, values in want["history"].items():
-        np.testing.assert_allclose(clf.history_[name], values, atol=1e-4, err_msg=name)
+        np.testing.assert_allclose(
+            clf.history_[name], values, atol=atol["history"], err_msg=name
+        )

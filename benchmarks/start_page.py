@@ -1,7 +1,7 @@
 """The documentation start page's sample run: ``gansampler compare`` on the digits.
 
 Runs the command with its defaults (the imbalanced digits, 3 folds, GAN
-updates 'auto': 1,000 generator updates per class on a CPU, classifier epochs
+updates 1,000 per class on every device, what 'auto' gives on a CPU; classifier epochs
 'auto'), as a new user would, and writes into ``docs/start/``:
 
 * ``compare_digits.txt``: what the command printed (the table, its run time

@@ -41,9 +41,13 @@ OUTPUT_FILES = (
 )
 
 
-# Defaults of `compare` on the digits, chosen to finish in a few minutes on a
-# two-core CPU (the GAN's 'auto' updates take several times longer per fold).
-DIGITS_DEFAULTS = {"folds": 3, "updates": "auto", "classifier_epochs": "auto"}
+# Defaults of `compare` on the digits (the main job), chosen to finish in a
+# few minutes on a two-core CPU. The GANs train the CPU's budget on every
+# device (gansampler.training.CPU_UPDATES, what 'auto' gives on a CPU): on a
+# GPU, 'auto' would train ten times as many updates per class of the 8x8
+# digits, longer than the whole CPU run, where the digits show no gain even
+# from the CPU's budget (docs/gan_study.md).
+DIGITS_DEFAULTS = {"folds": 3, "updates": 1000, "classifier_epochs": "auto"}
 OTHER_DEFAULTS = {"folds": 5, "updates": "auto", "classifier_epochs": "auto"}
 
 

@@ -977,3 +977,24 @@ def test_a_cache_that_is_a_file_fails_before_training(tmp_path, no_training, cap
     assert main(["compare", "--resamplers", "none,dcgan", "--cache", str(cache)]) == 2
     assert f"--cache {cache} exists and is not a folder" in one_error_line(capsys)
     assert cache.read_text() == "precious"
+
+
+def test_the_main_job_trains_the_cpus_budget_on_a_gpu_too(monkeypatch, capsys):
+    import gansampler.evaluation
+    import gansampler.training
+    from gansampler._cli_compare import DIGITS_DEFAULTS
+
+    assert DIGITS_DEFAULTS["updates"] == gansampler.training.CPU_UPDATES
+    seen = {}
+
+    def compare_resamplers(X, y, *, resamplers, **kwargs):
+        seen.update(resamplers)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gansampler.training, "gpu_count", lambda: 1)
+    assert gansampler.training.default_updates() == gansampler.training.GPU_UPDATES
+    monkeypatch.setattr(gansampler.evaluation, "compare_resamplers", compare_resamplers)
+    assert main(["compare", "--resamplers", "none,dcgan"]) == 130
+    assert seen["dcgan"].get_params()["updates"] == gansampler.training.CPU_UPDATES
+    out = capsys.readouterr().out
+    assert "updates 1000" in out and "DCGAN updates per class 1000" in out

@@ -263,7 +263,11 @@ def test_final_comparison(script, npz, tmp_path, capsys):
     assert records[-1]["settings"]["upsampling"] == "resize"
     assert (out / "grids_dcgan_fold0.png").exists()
     final.main(["summary", str(out / "folds.jsonl")])
-    assert "dcgan" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "dcgan" in printed
+    lowest = min(r["balanced_accuracy"] for r in records)
+    assert f"- lowest balanced accuracy of any fold: {lowest:.3f}" in printed
+    assert "- dcgan above none: " in printed
 
 
 def test_gan_study(script, npz, tmp_path, capsys):

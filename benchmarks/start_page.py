@@ -1,8 +1,8 @@
 """The documentation start page's sample run: ``gansampler compare`` on the digits.
 
-Runs the command with its defaults (the imbalanced digits, 3 folds, GAN
-updates 1,000 per class on every device, what 'auto' gives on a CPU; classifier epochs
-'auto'), as a new user would, and writes into ``docs/start/``:
+Runs the command with its defaults (the imbalanced digits, 3 folds, 1,000
+GAN updates per class on every device, what 'auto' gives on a CPU; classifier
+epochs 'auto'), as a new user would, and writes into ``docs/start/``:
 
 * ``compare_digits.txt``: what the command printed (the table, its run time
   and the paired tests);

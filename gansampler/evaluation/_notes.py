@@ -309,7 +309,26 @@ def format_notes(result, precision=3, alpha=0.05, metric="balanced_accuracy"):
                 f"{what}, fit {table.loc[cheapest, 'fit_time_mean']:.1f} s per fold "
                 "(of those that scored every fold)."
             )
+            lines.extend(_gap_to_highest(rows, cheapest, label, precision))
     return "\n".join(lines)
+
+
+def _gap_to_highest(rows, cheapest, label, precision):
+    """A line when the cheapest unbeaten resampler scores visibly below the top.
+
+    Unbeaten means only that the folds cannot tell it from the others; a gap
+    of several points that the test cannot see is still worth a reader's eye.
+    """
+    means = {row["name"]: row["mean"] for row in rows if np.isfinite(row["mean"])}
+    highest = max(means, key=means.get)
+    gap = means[highest] - means[cheapest]
+    if round(gap, precision) <= 0:
+        return []
+    return [
+        f"  Its {label} is {gap:.{precision}f} below the highest, {highest}'s "
+        f"{means[highest]:.{precision}f}: a gap these folds cannot tell from noise, "
+        "not a proof that the two are equal."
+    ]
 
 
 def _verdict(comparison, precision, best=False):

@@ -170,7 +170,10 @@ class ComparisonResult:
           ``p < alpha`` by the Nadeau-Bengio corrected resampled t-test over
           the paired folds (two-sided; not corrected for the number of tests),
           and the cheapest resampler (lowest mean fit time per fold) among
-          those that scored every fold and that no other beats significantly.
+          those that scored every fold and that no other beats significantly,
+          with how far its mean lies below the highest mean when it does:
+          unbeaten means the folds cannot tell them apart, not that they are
+          equal.
 
         Parameters
         ----------

@@ -167,13 +167,13 @@ def summary(args):
         )
         out.append(f"\n### {label}: {n_folds} test folds\n")
         out.append(
-            "| resampler | balanced accuracy | G-mean | macro-F1 | minority recall "
-            "| macro ROC-AUC | fit time (s) |"
+            "| resampler | folds | balanced accuracy | G-mean | macro-F1 "
+            "| minority recall | macro ROC-AUC | fit time (s) |"
         )
-        out.append("|---|---|---|---|---|---|---|")
+        out.append("|---|---|---|---|---|---|---|---|")
         for name in names:
             rows = part[part["resampler"] == name]
-            cells = [name]
+            cells = [name, str(rows["fold"].nunique())]
             for metric in (*SCORES, "fit_time"):
                 values = rows[metric].to_numpy(float)
                 digits = 1 if metric == "fit_time" else 3
